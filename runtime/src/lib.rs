@@ -1,0 +1,66 @@
+//! The runtime that Switchyard event files are written against.
+//!
+//! An event file implements [`Function`] for one unit struct: a [`Config`] that codegen reads
+//! at build time (id, name, triggers, retries, concurrency) and an async `run` that gets a
+//! typed [`Context`]. The generated registry turns every such file into a [`FunctionEntry`];
+//! servers and engines drive those entries through the [`Step`] tool.
+//!
+//! ```
+//! use switchyard_runtime::prelude::*;
+//!
+//! pub struct Greet;
+//!
+//! impl Function for Greet {
+//!     type Event = Value;
+//!     type Output = String;
+//!
+//!     const CONFIG: Config = Config {
+//!         id: "greet",
+//!         triggers: &[Trigger::event("demo/user.created")],
+//!         ..Config::DEFAULT
+//!     };
+//!
+//!     async fn run(ctx: Context<Value>) -> Result<String> {
+//!         let name = ctx.event.data["name"].as_str().unwrap_or("stranger").to_owned();
+//!         ctx.step.run("greet", || async move { Ok(format!("hello {name}")) }).await
+//!     }
+//! }
+//! ```
+
+mod config;
+mod context;
+mod error;
+mod event;
+mod function;
+mod inline;
+mod outbox;
+mod registry;
+mod step;
+mod step_id;
+
+pub use config::{Concurrency, Config, Trigger, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT};
+pub use context::Context;
+pub use error::{Error, ErrorKind, Result};
+pub use event::{Event, FunctionFailed, SerializedError};
+pub use function::{erase, Function, Handler, Invocation};
+pub use inline::{invoke_inline, InlineError, InlineOutcome};
+pub use outbox::{Delivery, Outbox};
+pub use registry::{Feature, FunctionEntry, Registry};
+pub use step::{Invoke, Step, StepOp, StepRecord, WaitForEvent};
+pub use step_id::hash_step_id;
+
+/// Re-exported so event files need no serde dependency of their own for plain values.
+pub use serde;
+/// Re-exported so event files need no serde_json dependency of their own.
+pub use serde_json;
+
+/// Everything an event file usually needs, in one import.
+pub mod prelude {
+    pub use crate::{
+        Concurrency, Config, Context, Delivery, Error, Event, Function, FunctionFailed, Invoke,
+        Result, Trigger, WaitForEvent,
+    };
+    pub use serde::{Deserialize, Serialize};
+    pub use serde_json::{json, Value};
+    pub use std::time::Duration;
+}
