@@ -7,10 +7,8 @@
 //! paths it writes into the generated code.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     switchyard_codegen::Builder::from_env().run_build_script();
-//! }
+//! // In build.rs:
+//! switchyard_codegen::Builder::from_env().run_build_script();
 //! ```
 
 mod builder;

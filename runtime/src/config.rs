@@ -176,12 +176,12 @@ mod tests {
 
     #[test]
     fn recognises_failure_handlers() {
-        let config = Config {
+        const CONFIG: Config = Config {
             id: "on-failure",
             triggers: &[Trigger::event(FUNCTION_FAILED_EVENT)],
             ..Config::DEFAULT
         };
 
-        assert!(config.is_failure_handler());
+        assert!(CONFIG.is_failure_handler());
     }
 }
