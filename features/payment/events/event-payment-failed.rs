@@ -61,6 +61,7 @@ impl Function for PaymentFailed {
         ctx.step
             .run("notify-customer", || async {
                 let next = match retry_in_days {
+                    Some(1) => "We will try again tomorrow.".to_owned(),
                     Some(days) => format!("We will try again in {days} days."),
                     None => "Your subscription is suspended until you update your card.".to_owned(),
                 };
