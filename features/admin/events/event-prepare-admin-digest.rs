@@ -46,6 +46,7 @@ pub struct TopCustomer {
     pub revenue_cents: i64,
 }
 
+/// Computes the digest and sends `admin/digest.prepared`.
 pub struct PrepareAdminDigest;
 
 impl Function for PrepareAdminDigest {
@@ -70,11 +71,8 @@ impl Function for PrepareAdminDigest {
         let digest = ctx
             .step
             .run("compute-digest", || async {
-                let period = request.period.clone();
-                summarize(
-                    period.unwrap_or_else(|| "since the last digest".into()),
-                    &request.activity,
-                )
+                let period = request.period.as_deref().unwrap_or("since the last digest");
+                summarize(period, &request.activity)
             })
             .await?;
 
@@ -89,7 +87,7 @@ impl Function for PrepareAdminDigest {
 }
 
 /// Counts the activity by kind, totals payments and refunds, and ranks paying customers.
-fn summarize(period: String, activity: &[Activity]) -> Result<Digest> {
+fn summarize(period: &str, activity: &[Activity]) -> Result<Digest> {
     let mut counts = BTreeMap::new();
     let mut revenue_by_customer: BTreeMap<&str, i64> = BTreeMap::new();
     let (mut revenue_cents, mut refunds_cents) = (0, 0);
@@ -124,7 +122,7 @@ fn summarize(period: String, activity: &[Activity]) -> Result<Digest> {
     top_customers.truncate(TOP_CUSTOMERS);
 
     Ok(Digest {
-        period,
+        period: period.to_owned(),
         total_events: activity.len(),
         counts,
         revenue_cents,

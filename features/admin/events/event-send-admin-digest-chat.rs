@@ -20,6 +20,7 @@ pub struct Customer {
     pub name: String,
 }
 
+/// Posts the digest summary to chat.
 pub struct SendAdminDigestChat;
 
 impl Function for SendAdminDigestChat {

@@ -25,6 +25,7 @@ pub struct RankedCustomer {
     pub revenue_cents: i64,
 }
 
+/// Emails the digest.
 pub struct SendAdminDigestEmail;
 
 impl Function for SendAdminDigestEmail {

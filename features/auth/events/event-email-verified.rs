@@ -34,6 +34,7 @@ impl Plan {
     }
 }
 
+/// Confirms the verification and follows up with tips.
 pub struct EmailVerified;
 
 impl Function for EmailVerified {

@@ -12,6 +12,7 @@ pub struct ResetRequested {
     pub ip: String,
 }
 
+/// Sends the reset link, one request per user at a time.
 pub struct PasswordReset;
 
 impl Function for PasswordReset {

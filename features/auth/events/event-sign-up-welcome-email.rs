@@ -10,6 +10,7 @@ pub struct SignedUp {
     pub name: String,
 }
 
+/// Sends the welcome email.
 pub struct SignUpWelcomeEmail;
 
 impl Function for SignUpWelcomeEmail {

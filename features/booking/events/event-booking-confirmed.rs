@@ -29,6 +29,7 @@ pub struct Customer {
     pub email: String,
 }
 
+/// Confirms the booking and reminds the customer.
 pub struct BookingConfirmed;
 
 impl Function for BookingConfirmed {

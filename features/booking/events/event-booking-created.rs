@@ -34,6 +34,7 @@ pub struct PaymentConfirmed {
     pub paid_at: i64,
 }
 
+/// Holds the booking until it is paid.
 pub struct BookingCreated;
 
 impl Function for BookingCreated {

@@ -31,6 +31,7 @@ pub enum Role {
     Moderator,
 }
 
+/// Reports moderated comments.
 pub struct CommentDeleted;
 
 impl Function for CommentDeleted {

@@ -21,6 +21,7 @@ pub struct Participant {
     pub email: String,
 }
 
+/// Notifies the people a comment mentions.
 pub struct CommentPosted;
 
 impl Function for CommentPosted {
@@ -86,7 +87,9 @@ fn mentions(body: &str, author: &str) -> Vec<String> {
             .collect();
         let handle = handle.trim_end_matches('.').to_lowercase();
 
-        let fresh = !handle.is_empty() && handle != author && !handles.contains(&handle);
+        let fresh = !handle.is_empty()
+            && !handle.eq_ignore_ascii_case(author)
+            && !handles.contains(&handle);
         if !inside_word && fresh {
             handles.push(handle);
         }

@@ -31,6 +31,7 @@ pub struct Diff {
     pub minutes_after_post: i64,
 }
 
+/// Notifies watchers of a rewritten comment.
 pub struct CommentUpdated;
 
 impl Function for CommentUpdated {
@@ -53,36 +54,36 @@ impl Function for CommentUpdated {
             .await?;
 
         let changed = diff.words_added + diff.words_removed > 0;
-        let notify = changed && diff.minutes_after_post > GRACE_MINUTES;
-        let mut notified: Vec<String> = Vec::new();
-        if notify {
-            notified = ctx
-                .step
-                .run("notify-watchers", || async {
-                    let subject = format!("[{}] A comment was edited", edit.ticket_id);
-                    let body = format!(
-                        "{} edited a comment {} minutes after posting it \
-                         (+{} / -{} words):\n\n> {}",
-                        edit.editor,
-                        diff.minutes_after_post,
-                        diff.words_added,
-                        diff.words_removed,
-                        edit.body
-                    );
-                    let watchers: Vec<String> = edit
-                        .watchers
-                        .iter()
-                        .filter(|w| **w != edit.editor)
-                        .cloned()
-                        .collect();
-                    for watcher in &watchers {
-                        ctx.outbox
-                            .deliver(Delivery::email(watcher, &subject, &body));
-                    }
-                    Ok(watchers)
-                })
-                .await?;
+        if !changed || diff.minutes_after_post <= GRACE_MINUTES {
+            return Ok(json!({ "comment_id": edit.comment_id, "diff": diff, "notified": [] }));
         }
+
+        let notified = ctx
+            .step
+            .run("notify-watchers", || async {
+                let subject = format!("[{}] A comment was edited", edit.ticket_id);
+                let body = format!(
+                    "{} edited a comment {} minutes after posting it \
+                     (+{} / -{} words):\n\n> {}",
+                    edit.editor,
+                    diff.minutes_after_post,
+                    diff.words_added,
+                    diff.words_removed,
+                    edit.body
+                );
+                let watchers: Vec<String> = edit
+                    .watchers
+                    .iter()
+                    .filter(|w| **w != edit.editor)
+                    .cloned()
+                    .collect();
+                for watcher in &watchers {
+                    ctx.outbox
+                        .deliver(Delivery::email(watcher, &subject, &body));
+                }
+                Ok(watchers)
+            })
+            .await?;
 
         Ok(json!({ "comment_id": edit.comment_id, "diff": diff, "notified": notified }))
     }

@@ -26,6 +26,7 @@ pub struct Customer {
     pub email: String,
 }
 
+/// Handles a failed charge.
 pub struct PaymentFailed;
 
 impl Function for PaymentFailed {

@@ -33,6 +33,7 @@ pub struct Item {
     pub unit_price_cents: i64,
 }
 
+/// Sends the receipt, one run per customer at a time.
 pub struct PaymentProcessed;
 
 impl Function for PaymentProcessed {

@@ -57,6 +57,7 @@ pub struct ReviewTicket {
     pub response_hours: u64,
 }
 
+/// Decides a refund, one run per payment at a time.
 pub struct RefundInitiated;
 
 impl Function for RefundInitiated {
@@ -121,13 +122,13 @@ impl Function for RefundInitiated {
 /// Applies the refund rules: fraud and large amounts go to a person, other reasons have a
 /// window in days after purchase (none for duplicate charges).
 fn decide(refund: &Refund, days: i64) -> Decision {
+    if matches!(refund.reason, Reason::Fraud) {
+        let why = "fraud reports need a person".to_owned();
+        return Decision::Review { why };
+    }
+
     let window = match refund.reason {
-        Reason::Fraud => {
-            return Decision::Review {
-                why: "fraud reports need a person".into(),
-            }
-        }
-        Reason::Duplicate => None,
+        Reason::Duplicate | Reason::Fraud => None,
         Reason::Defective | Reason::NotAsDescribed => Some(90),
         Reason::ChangedMind => Some(14),
     };
@@ -135,10 +136,10 @@ fn decide(refund: &Refund, days: i64) -> Decision {
         let why = format!("it was bought {days} days ago and the limit is {window} days");
         return Decision::Reject { why };
     }
+
     if refund.amount_cents > REVIEW_ABOVE_CENTS {
-        return Decision::Review {
-            why: "large amount".into(),
-        };
+        let why = "large amount".to_owned();
+        return Decision::Review { why };
     }
     Decision::Approve
 }

@@ -14,6 +14,7 @@ pub struct Alert {
     pub page_billing: bool,
 }
 
+/// The failure handler of the whole app.
 pub struct HandleAnyFunctionFailure;
 
 impl Function for HandleAnyFunctionFailure {

@@ -26,6 +26,7 @@ pub struct Agent {
     pub email: String,
 }
 
+/// Notifies the assignee, one run per agent at a time.
 pub struct TicketAssigned;
 
 impl Function for TicketAssigned {

@@ -16,6 +16,7 @@ pub struct ClosedTicket {
     pub closed_at: i64,
 }
 
+/// Reports the resolution and asks for feedback.
 pub struct TicketClosed;
 
 impl Function for TicketClosed {

@@ -41,6 +41,7 @@ pub struct Sla {
     pub due_at: i64,
 }
 
+/// Acknowledges the ticket and watches its deadline.
 pub struct TicketCreated;
 
 impl Function for TicketCreated {

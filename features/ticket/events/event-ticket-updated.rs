@@ -21,6 +21,7 @@ pub struct Change {
     pub to: String,
 }
 
+/// Notifies the watchers of an update.
 pub struct TicketUpdated;
 
 impl Function for TicketUpdated {
