@@ -81,9 +81,17 @@ fn read_event(path: &Path) -> Event<Value> {
         .unwrap_or_else(|error| panic!("{} is not an event: {error}", path.display()))
 }
 
-/// The sample `features/<name>.json`, such as `payment/refund-initiated--rejected`.
+/// The sample `<feature>/<file>`, such as `payment/refund-initiated--rejected`.
 fn sample(name: &str) -> Event<Value> {
-    read_event(&features_dir().join(format!("{}.json", name.replace('/', "/samples/"))))
+    let (feature, file) = name
+        .rsplit_once('/')
+        .expect("a sample name is `feature/file`");
+    read_event(
+        &features_dir()
+            .join(feature)
+            .join("samples")
+            .join(format!("{file}.json")),
+    )
 }
 
 /// Runs the function a sample is named after with that sample.
