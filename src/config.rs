@@ -152,6 +152,8 @@ fn parse_dev_var(value: &str) -> (Mode, Option<String>) {
 mod tests {
     use super::*;
 
+    type Vars = &'static [(&'static str, &'static str)];
+
     fn config_with(vars: &[(&str, &str)]) -> Config {
         let lookup = |name: &str| {
             vars.iter()
@@ -163,17 +165,17 @@ mod tests {
 
     #[test]
     fn chooses_the_mode_from_inngest_dev_and_the_signing_key() {
-        let key = "signkey-test-12345678";
-        let cases: &[(&[(&str, &str)], Mode, Option<&str>)] = &[
+        const KEY: &str = "signkey-test-12345678";
+        let cases: &[(Vars, Mode, Option<&str>)] = &[
             (&[], Mode::Dev, None),
-            (&[(SIGNING_KEY_VAR, key)], Mode::Cloud, None),
+            (&[(SIGNING_KEY_VAR, KEY)], Mode::Cloud, None),
             (&[(SIGNING_KEY_VAR, "")], Mode::Dev, None),
             (&[(DEV_VAR, "")], Mode::Dev, None),
-            (&[(DEV_VAR, ""), (SIGNING_KEY_VAR, key)], Mode::Cloud, None),
+            (&[(DEV_VAR, ""), (SIGNING_KEY_VAR, KEY)], Mode::Cloud, None),
             (&[(DEV_VAR, "1")], Mode::Dev, None),
             (&[(DEV_VAR, "true")], Mode::Dev, None),
             (&[(DEV_VAR, "TRUE")], Mode::Dev, None),
-            (&[(DEV_VAR, "1"), (SIGNING_KEY_VAR, key)], Mode::Dev, None),
+            (&[(DEV_VAR, "1"), (SIGNING_KEY_VAR, KEY)], Mode::Dev, None),
             (&[(DEV_VAR, "0")], Mode::Cloud, None),
             (&[(DEV_VAR, "false")], Mode::Cloud, None),
             (&[(DEV_VAR, " False ")], Mode::Cloud, None),
