@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use switchyard_runtime::Registry;
 
-use crate::config::{Config, ConfigError, APP_ID_VAR, DEFAULT_APP_ID, PORT_VAR};
+use crate::config::{self, Config, ConfigError};
 use crate::registry::REGISTRY;
 use crate::server::{self, AppState, ServeError};
 
@@ -28,9 +28,10 @@ pub use invoke::InvokeError;
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// The app id; Inngest knows each function as `<app id>-<function id>`.
-    #[arg(long, global = true, env = APP_ID_VAR, default_value = DEFAULT_APP_ID)]
-    pub app_id: String,
+    /// The app id; Inngest knows each function as `<app id>-<function id>` [env:
+    /// SWITCHYARD_APP_ID] [default: switchyard]
+    #[arg(long, global = true)]
+    pub app_id: Option<String>,
 
     /// Options of `serve`, which runs when no command is given.
     #[command(flatten)]
@@ -59,9 +60,9 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
 
-    /// The port to listen on.
-    #[arg(long, env = PORT_VAR, default_value_t = 3000)]
-    pub port: u16,
+    /// The port to listen on [env: PORT] [default: 3000]
+    #[arg(long)]
+    pub port: Option<u16>,
 }
 
 /// Options of `functions`.
@@ -130,7 +131,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn execute(cli: Cli, registry: &'static Registry) -> Result<ExitCode, CliError> {
-    let config = Config::from_env(&cli.app_id)?;
+    let config = Config::from_env(cli.app_id.as_deref())?;
 
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(config, registry, &args),
@@ -144,8 +145,9 @@ fn serve(
     registry: &'static Registry,
     args: &ServeArgs,
 ) -> Result<ExitCode, CliError> {
+    let port = config::serve_port(args.port, config::env_var)?;
     let state = AppState { config, registry };
-    actix_web::rt::System::new().block_on(server::run(state, &args.host, args.port))?;
+    actix_web::rt::System::new().block_on(server::run(state, &args.host, port))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -176,7 +178,7 @@ mod tests {
         let cli = Cli::try_parse_from(["switchyard", "--port", "4000"]).unwrap();
 
         assert!(cli.command.is_none());
-        assert_eq!(cli.serve.port, 4000);
+        assert_eq!(cli.serve.port, Some(4000));
         assert_eq!(cli.serve.host, "127.0.0.1");
     }
 
@@ -185,7 +187,7 @@ mod tests {
         let cli =
             Cli::try_parse_from(["switchyard", "functions", "--json", "--app-id", "demo"]).unwrap();
 
-        assert_eq!(cli.app_id, "demo");
+        assert_eq!(cli.app_id.as_deref(), Some("demo"));
         assert!(matches!(
             cli.command,
             Some(Command::Functions(FunctionsArgs { json: true }))

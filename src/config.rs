@@ -27,6 +27,9 @@ pub const DEFAULT_APP_ID: &str = "switchyard";
 /// The variable that holds the port `serve` listens on.
 pub const PORT_VAR: &str = "PORT";
 
+/// The port `serve` listens on when neither `--port` nor `PORT` is given.
+pub const DEFAULT_PORT: u16 = 3000;
+
 const DEV_VAR: &str = "INNGEST_DEV";
 const SIGNING_KEY_VAR: &str = "INNGEST_SIGNING_KEY";
 const SIGNING_KEY_FALLBACK_VAR: &str = "INNGEST_SIGNING_KEY_FALLBACK";
@@ -64,6 +67,12 @@ pub enum ConfigError {
     /// The app id is empty or only whitespace.
     #[error("app id is empty; set --app-id or {APP_ID_VAR} to a name such as `{DEFAULT_APP_ID}`")]
     EmptyAppId,
+    /// `PORT` does not hold a port number.
+    #[error("invalid {PORT_VAR} `{value}`: expected a port number from 0 to 65535")]
+    InvalidPort {
+        /// The value of the variable.
+        value: String,
+    },
 }
 
 /// The app's configuration: its id, its mode and which keys are present.
@@ -86,34 +95,37 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the configuration from the process environment, with `app_id` from the CLI.
+    /// Reads the configuration from the process environment; `app_id` is `--app-id`.
     ///
     /// # Errors
     ///
-    /// Returns [`ConfigError::EmptyAppId`] when `app_id` is blank.
-    pub fn from_env(app_id: &str) -> Result<Config, ConfigError> {
-        Config::from_lookup(app_id, |name| {
-            std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
-        })
+    /// Returns [`ConfigError::EmptyAppId`] when the app id is blank.
+    pub fn from_env(app_id: Option<&str>) -> Result<Config, ConfigError> {
+        Config::from_lookup(app_id, env_var)
     }
 
     /// Reads the configuration through `lookup`, which returns a variable's value if set.
     ///
-    /// An empty variable counts as unset.
+    /// An empty variable counts as unset. The app id is `app_id` when given, else
+    /// `SWITCHYARD_APP_ID`, else [`DEFAULT_APP_ID`].
     ///
     /// # Errors
     ///
-    /// Returns [`ConfigError::EmptyAppId`] when `app_id` is blank.
+    /// Returns [`ConfigError::EmptyAppId`] when the app id is blank.
     pub fn from_lookup(
-        app_id: &str,
+        app_id: Option<&str>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let app_id = app_id.trim();
+        let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let from_env = set(APP_ID_VAR);
+        let app_id = app_id
+            .or(from_env.as_deref())
+            .unwrap_or(DEFAULT_APP_ID)
+            .trim();
         if app_id.is_empty() {
             return Err(ConfigError::EmptyAppId);
         }
 
-        let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let has_signing_key = set(SIGNING_KEY_VAR).is_some();
         let (mode, dev_server_url) = match set(DEV_VAR) {
             Some(value) => parse_dev_var(&value),
@@ -135,6 +147,34 @@ impl Config {
     pub fn is_dev(&self) -> bool {
         self.mode == Mode::Dev
     }
+}
+
+/// The port `serve` listens on: `port` when given (`--port`), else `PORT`, else 3000.
+///
+/// # Errors
+///
+/// Returns [`ConfigError::InvalidPort`] when `PORT` is needed and is not a port number.
+pub fn serve_port(
+    port: Option<u16>,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<u16, ConfigError> {
+    if let Some(port) = port {
+        return Ok(port);
+    }
+
+    match lookup(PORT_VAR).filter(|value| !value.trim().is_empty()) {
+        None => Ok(DEFAULT_PORT),
+        Some(value) => value
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::InvalidPort { value }),
+    }
+}
+
+/// The value of an environment variable, if set; bytes that are not UTF-8 are replaced, so
+/// a set variable is never mistaken for an unset one.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
 }
 
 /// Reads a non-empty `INNGEST_DEV`: a boolean, or else the dev server's URL.
@@ -160,7 +200,7 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| (*value).to_owned())
         };
-        Config::from_lookup(DEFAULT_APP_ID, lookup).unwrap()
+        Config::from_lookup(None, lookup).unwrap()
     }
 
     #[test]
@@ -212,12 +252,51 @@ mod tests {
     }
 
     #[test]
-    fn rejects_a_blank_app_id_and_trims_others() {
-        let blank = Config::from_lookup("  ", |_| None);
-        let padded = Config::from_lookup(" demo-app ", |_| None).unwrap();
+    fn takes_the_app_id_from_the_flag_then_the_environment_then_the_default() {
+        let from_env = |name: &str| (name == APP_ID_VAR).then(|| "env-app".to_owned());
+        let blank_env = |name: &str| (name == APP_ID_VAR).then(|| " ".to_owned());
+
+        let flag = Config::from_lookup(Some(" flag-app "), from_env).unwrap();
+        let env = Config::from_lookup(None, from_env).unwrap();
+        let default = Config::from_lookup(None, blank_env).unwrap();
+
+        assert_eq!(flag.app_id, "flag-app");
+        assert_eq!(env.app_id, "env-app");
+        assert_eq!(default.app_id, DEFAULT_APP_ID);
+    }
+
+    #[test]
+    fn rejects_a_blank_app_id_flag() {
+        let blank = Config::from_lookup(Some("  "), |_| None);
 
         assert_eq!(blank, Err(ConfigError::EmptyAppId));
-        assert_eq!(padded.app_id, "demo-app");
+    }
+
+    #[test]
+    fn takes_the_port_from_the_flag_then_port_then_the_default() {
+        let port =
+            |value: &'static str| move |name: &str| (name == PORT_VAR).then(|| value.to_owned());
+        let cases = [
+            (Some(4000), "abc", Ok(4000)),
+            (None, "8080", Ok(8080)),
+            (None, " 8080 ", Ok(8080)),
+            (None, "", Ok(DEFAULT_PORT)),
+            (None, "0", Ok(0)),
+            (None, "65536", Err("65536")),
+            (None, "http", Err("http")),
+        ];
+
+        for (flag, value, expected) in cases {
+            let expected = expected.map_err(|value| ConfigError::InvalidPort {
+                value: value.to_owned(),
+            });
+
+            assert_eq!(
+                serve_port(flag, port(value)),
+                expected,
+                "{flag:?} and PORT={value:?}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, Route};
 use switchyard_runtime::Registry;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::config::Config;
 use crate::http_error::HttpError;
@@ -64,7 +64,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 
 /// Serves the app on `host:port` until the process is asked to stop.
 ///
-/// Logs one line with the registered functions per feature and one with the address and mode.
+/// Logs one line with the registered functions per feature and one with the address and mode
+/// (and, in cloud mode, a warning that requests cannot be verified yet).
 ///
 /// # Errors
 ///
@@ -100,6 +101,14 @@ pub async fn run(state: AppState, host: &str, port: u16) -> Result<(), ServeErro
             urls.join(", "),
             config.mode
         ),
+    }
+
+    if !config.is_dev() {
+        // TODO: remove this warning once signature verification lands.
+        warn!(
+            signing_key = config.has_signing_key,
+            "cloud mode: request signatures cannot be verified yet, so every GET is answered 401"
+        );
     }
 
     server.run().await.map_err(ServeError::Run)
