@@ -10,7 +10,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use switchyard_runtime::Registry;
 
 use crate::config::{self, Config, ConfigError};
@@ -21,12 +22,7 @@ pub use invoke::InvokeError;
 
 /// Serve, list and run the Inngest functions found under `features/`.
 #[derive(Debug, Parser)]
-#[command(
-    name = "switchyard",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "switchyard", version, about)]
 pub struct Cli {
     /// The app id; Inngest knows each function as `<app id>-<function id>` [env:
     /// SWITCHYARD_APP_ID] [default: switchyard]
@@ -43,7 +39,7 @@ pub struct Cli {
 }
 
 /// The commands of `switchyard`.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Serve the functions at /api/inngest (the default command).
     Serve(ServeArgs),
@@ -54,15 +50,49 @@ pub enum Command {
 }
 
 /// Options of `serve`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct ServeArgs {
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: String,
+    /// The address to listen on [default: 127.0.0.1]
+    #[arg(long)]
+    pub host: Option<String>,
 
     /// The port to listen on [env: PORT] [default: 3000]
     #[arg(long)]
     pub port: Option<u16>,
+}
+
+impl ServeArgs {
+    /// The address `serve` listens on when `--host` is not given.
+    pub const DEFAULT_HOST: &'static str = "127.0.0.1";
+
+    /// These options, with the ones not given here taken from `fallback`.
+    fn or(self, fallback: ServeArgs) -> ServeArgs {
+        ServeArgs {
+            host: self.host.or(fallback.host),
+            port: self.port.or(fallback.port),
+        }
+    }
+}
+
+impl Cli {
+    /// The command to run: `serve` when none is given, with options written before the
+    /// command name (`switchyard --port 4000 serve`) folded in.
+    ///
+    /// # Errors
+    ///
+    /// Returns a usage error when `--host` or `--port` come with another command.
+    pub fn command_to_run(&self) -> Result<Command, clap::Error> {
+        let leading = self.serve.clone();
+        match self.command.clone() {
+            None => Ok(Command::Serve(leading)),
+            Some(Command::Serve(args)) => Ok(Command::Serve(args.or(leading))),
+            Some(_) if leading != ServeArgs::default() => Err(Cli::command().error(
+                ErrorKind::ArgumentConflict,
+                "--host and --port belong to `serve`; drop them or the command",
+            )),
+            Some(command) => Ok(command),
+        }
+    }
 }
 
 /// Options of `functions`.
@@ -121,7 +151,16 @@ impl CliError {
 /// Runs the command `cli` asks for against the generated registry and reports errors on
 /// standard error.
 pub fn run(cli: Cli) -> ExitCode {
-    match execute(cli, &REGISTRY) {
+    let command = match cli.command_to_run() {
+        Ok(command) => command,
+        Err(usage) => {
+            // The usage text goes to standard error; failing to print it changes nothing.
+            let _ = usage.print();
+            return ExitCode::from(2);
+        }
+    };
+
+    match execute(cli.app_id.as_deref(), command, &REGISTRY) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
@@ -130,10 +169,14 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn execute(cli: Cli, registry: &'static Registry) -> Result<ExitCode, CliError> {
-    let config = Config::from_env(cli.app_id.as_deref())?;
+fn execute(
+    app_id: Option<&str>,
+    command: Command,
+    registry: &'static Registry,
+) -> Result<ExitCode, CliError> {
+    let config = Config::from_env(app_id)?;
 
-    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+    match command {
         Command::Serve(args) => serve(config, registry, &args),
         Command::Functions(args) => functions::run(registry, &config, &args),
         Command::Invoke(args) => invoke::run(registry, &config, &args),
@@ -145,9 +188,10 @@ fn serve(
     registry: &'static Registry,
     args: &ServeArgs,
 ) -> Result<ExitCode, CliError> {
+    let host = args.host.as_deref().unwrap_or(ServeArgs::DEFAULT_HOST);
     let port = config::serve_port(args.port, config::env_var)?;
     let state = AppState { config, registry };
-    actix_web::rt::System::new().block_on(server::run(state, &args.host, port))?;
+    actix_web::rt::System::new().block_on(server::run(state, host, port))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -166,31 +210,67 @@ fn print(text: &str) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn has_a_consistent_definition() {
         Cli::command().debug_assert();
     }
 
-    #[test]
-    fn serves_when_no_command_is_given() {
-        let cli = Cli::try_parse_from(["switchyard", "--port", "4000"]).unwrap();
-
-        assert!(cli.command.is_none());
-        assert_eq!(cli.serve.port, Some(4000));
-        assert_eq!(cli.serve.host, "127.0.0.1");
+    fn command_of(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(args)?.command_to_run()
     }
 
     #[test]
-    fn accepts_the_app_id_after_a_command() {
-        let cli =
-            Cli::try_parse_from(["switchyard", "functions", "--json", "--app-id", "demo"]).unwrap();
+    fn serves_when_no_command_is_given() {
+        let command = command_of(&["switchyard", "--port", "4000"]).unwrap();
 
-        assert_eq!(cli.app_id.as_deref(), Some("demo"));
+        let Command::Serve(args) = command else {
+            panic!("not serve: {command:?}");
+        };
+        assert_eq!(args.port, Some(4000));
+        assert_eq!(args.host, None);
+    }
+
+    #[test]
+    fn folds_options_before_serve_into_it() {
+        let args = [
+            "switchyard",
+            "--port",
+            "4000",
+            "--host",
+            "::1",
+            "serve",
+            "--port",
+            "5000",
+        ];
+
+        let command = command_of(&args).unwrap();
+
+        let Command::Serve(args) = command else {
+            panic!("not serve: {command:?}");
+        };
+        assert_eq!(args.port, Some(5000));
+        assert_eq!(args.host.as_deref(), Some("::1"));
+    }
+
+    #[test]
+    fn refuses_serve_options_with_another_command() {
+        let error = command_of(&["switchyard", "--port", "4000", "functions"]).unwrap_err();
+
+        assert_eq!(error.kind(), ErrorKind::ArgumentConflict);
+        assert!(error.to_string().contains("belong to `serve`"), "{error}");
+    }
+
+    #[test]
+    fn accepts_the_app_id_before_or_after_a_command() {
+        let before = Cli::try_parse_from(["switchyard", "--app-id", "a", "functions"]).unwrap();
+        let after = Cli::try_parse_from(["switchyard", "functions", "--app-id", "b"]).unwrap();
+
+        assert_eq!(before.app_id.as_deref(), Some("a"));
+        assert_eq!(after.app_id.as_deref(), Some("b"));
         assert!(matches!(
-            cli.command,
-            Some(Command::Functions(FunctionsArgs { json: true }))
+            before.command_to_run(),
+            Ok(Command::Functions(FunctionsArgs { json: false }))
         ));
     }
 

@@ -1,13 +1,14 @@
 //! Configuration read from the environment, in one place.
 //!
-//! | variable | meaning |
-//! |---|---|
-//! | `SWITCHYARD_APP_ID` | the app id (`--app-id` wins), default `switchyard` |
-//! | `PORT` | the port `serve` listens on (`--port` wins), default 3000 |
-//! | `INNGEST_DEV` | `1`/`true`: dev mode; `0`/`false`: cloud mode; any other value: dev mode with that dev server URL (`http://` added when the scheme is missing) |
-//! | `INNGEST_SIGNING_KEY` | the signing key; when `INNGEST_DEV` is unset, its presence selects cloud mode |
-//! | `INNGEST_SIGNING_KEY_FALLBACK` | the rotation key |
-//! | `INNGEST_EVENT_KEY` | the event key |
+//! - `SWITCHYARD_APP_ID`: the app id (`--app-id` wins), default `switchyard`.
+//! - `PORT`: the port `serve` listens on (`--port` wins), default 3000.
+//! - `INNGEST_DEV`: `1` or `true` selects dev mode, `0` or `false` cloud mode; any other
+//!   value selects dev mode with that dev server URL (`http://` added when the scheme is
+//!   missing).
+//! - `INNGEST_SIGNING_KEY`: the signing key; when `INNGEST_DEV` is unset, its presence
+//!   selects cloud mode.
+//! - `INNGEST_SIGNING_KEY_FALLBACK`: the rotation key.
+//! - `INNGEST_EVENT_KEY`: the event key.
 //!
 //! `INNGEST_DEV` is read as the JS SDK v4 reads it. When it is unset (or empty) the mode is
 //! dev, unless `INNGEST_SIGNING_KEY` is set, in which case it is cloud: a local `cargo run`

@@ -9,8 +9,6 @@ mod endpoint;
 pub mod headers;
 mod introspection;
 
-use std::fmt::Write as _;
-
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, Route};
 use switchyard_runtime::Registry;
 use tracing::{info, warn};
@@ -88,20 +86,16 @@ pub async fn run(state: AppState, host: &str, port: u16) -> Result<(), ServeErro
         .map(|address| format!("http://{address}{SERVE_PATH}"))
         .collect();
     let config = &state.config;
-    match &config.dev_server_url {
-        Some(url) => info!(
-            "serving app `{}` on {} in {} mode (dev server {url})",
-            config.app_id,
-            urls.join(", "),
-            config.mode
-        ),
-        None => info!(
-            "serving app `{}` on {} in {} mode",
-            config.app_id,
-            urls.join(", "),
-            config.mode
-        ),
-    }
+    let dev_server = match &config.dev_server_url {
+        Some(url) => format!(" (dev server {url})"),
+        None => String::new(),
+    };
+    info!(
+        "serving app `{}` on {} in {} mode{dev_server}",
+        config.app_id,
+        urls.join(", "),
+        config.mode
+    );
 
     if !config.is_dev() {
         // TODO: remove this warning once signature verification lands.
@@ -118,19 +112,17 @@ pub async fn run(state: AppState, host: &str, port: u16) -> Result<(), ServeErro
 pub fn registration_summary(registry: &Registry) -> String {
     let count = registry.len();
     let noun = if count == 1 { "function" } else { "functions" };
-    let mut line = format!("registered {count} {noun}");
+    let features: Vec<_> = registry
+        .features()
+        .iter()
+        .map(|feature| format!("{}={}", feature.name, feature.functions.len()))
+        .collect();
 
-    for (index, feature) in registry.features().iter().enumerate() {
-        let separator = if index == 0 { ": " } else { " " };
-        // Writing to a String cannot fail.
-        let _ = write!(
-            line,
-            "{separator}{}={}",
-            feature.name,
-            feature.functions.len()
-        );
+    if features.is_empty() {
+        format!("registered {count} {noun}")
+    } else {
+        format!("registered {count} {noun}: {}", features.join(" "))
     }
-    line
 }
 
 /// A route that answers 405, listing the `allowed` methods (`GET, PUT, POST`).

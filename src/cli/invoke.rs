@@ -242,7 +242,9 @@ mod tests {
                     id: "digest".to_owned(),
                     hashed_id: "y".to_owned(),
                     op: StepOp::StepRun,
-                    output: json!({ "lines": ["a long line of the weekly digest for admins", "another", "a third"] }),
+                    output: json!({
+                        "lines": ["a long line of the weekly digest for admins", "another", "a third"]
+                    }),
                 },
             ],
             deliveries: vec![Delivery::email(
