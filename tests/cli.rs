@@ -47,6 +47,18 @@ fn switchyard(args: &[&str], vars: &[(&str, &str)]) -> Output {
         .expect("the switchyard binary runs")
 }
 
+/// Runs `switchyard invoke <id> --event <event>` with `extra` arguments.
+fn invoke(id: &str, event: &Path, extra: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut args = vec![
+        "invoke",
+        id,
+        "--event",
+        event.to_str().expect("a UTF-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    switchyard(&args, vars)
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -157,10 +169,7 @@ fn assert_function_item(item: &Value) {
 fn invoke_runs_the_steps_inline_and_prints_them_readably() {
     let event = temp_file("invoke-text", &sign_up_event());
 
-    let output = switchyard(
-        &["invoke", SIGN_UP, "--event", event.to_str().unwrap()],
-        &[],
-    );
+    let output = invoke(SIGN_UP, &event, &[], &[]);
 
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
@@ -180,14 +189,7 @@ fn invoke_runs_the_steps_inline_and_prints_them_readably() {
 fn invoke_json_reports_output_steps_and_deliveries() {
     let event = temp_file("invoke-json", &sign_up_event());
 
-    let args = [
-        "invoke",
-        SIGN_UP,
-        "--event",
-        event.to_str().unwrap(),
-        "--json",
-    ];
-    let output = switchyard(&args, &[]);
+    let output = invoke(SIGN_UP, &event, &["--json"], &[]);
 
     assert!(output.status.success(), "{}", stderr(&output));
     let report = stdout_json(&output);
@@ -208,22 +210,13 @@ fn invoke_json_reports_output_steps_and_deliveries() {
 #[test]
 fn invoke_accepts_the_id_prefixed_with_the_app_id() {
     let event = temp_file("invoke-composite", &sign_up_event());
-    let event = event.to_str().unwrap();
-
     let default_app = format!("switchyard-{SIGN_UP}");
-    let flag_app = format!("demo-app-{SIGN_UP}");
+    let demo_app = format!("demo-app-{SIGN_UP}");
+
     let runs = [
-        switchyard(&["invoke", &default_app, "--event", event], &[]),
-        switchyard(
-            &[
-                "invoke", &flag_app, "--event", event, "--app-id", "demo-app",
-            ],
-            &[],
-        ),
-        switchyard(
-            &["invoke", &flag_app, "--event", event],
-            &[("SWITCHYARD_APP_ID", "demo-app")],
-        ),
+        invoke(&default_app, &event, &[], &[]),
+        invoke(&demo_app, &event, &["--app-id", "demo-app"], &[]),
+        invoke(&demo_app, &event, &[], &[("SWITCHYARD_APP_ID", "demo-app")]),
     ];
 
     for output in runs {
@@ -236,15 +229,7 @@ fn invoke_accepts_the_id_prefixed_with_the_app_id() {
 fn invoke_of_an_unknown_id_names_it_and_exits_2() {
     let event = temp_file("invoke-unknown", &sign_up_event());
 
-    let output = switchyard(
-        &[
-            "invoke",
-            "no-such-function",
-            "--event",
-            event.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let output = invoke("no-such-function", &event, &[], &[]);
 
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
@@ -257,56 +242,52 @@ fn invoke_of_an_unknown_id_names_it_and_exits_2() {
 }
 
 #[test]
-fn invoke_of_a_malformed_event_file_names_the_file_line_and_column() {
-    let event = temp_file(
-        "invoke-malformed",
-        "{\n  \"name\": \"auth/user.signed-up\",\n  \"data\": {\n}\n",
-    );
+fn invoke_names_the_event_file_at_fault_and_exits_2() {
+    let malformed = "{\n  \"name\": \"auth/user.signed-up\",\n  \"data\": {\n}\n";
+    let cases = [
+        (
+            "malformed",
+            Some(malformed),
+            "malformed event file",
+            "line 5 column 0",
+        ),
+        (
+            "nameless",
+            Some(r#"{"data": {"user_id": "u"}}"#),
+            "malformed event file",
+            "missing field `name`",
+        ),
+        (
+            "empty-name",
+            Some(r#"{"name": " ", "data": {}}"#),
+            "event file",
+            "field `name` is empty",
+        ),
+        (
+            "missing",
+            None,
+            "cannot read event file",
+            "cli-no-such-event.json",
+        ),
+    ];
 
-    let output = switchyard(
-        &["invoke", SIGN_UP, "--event", event.to_str().unwrap()],
-        &[],
-    );
+    for (name, contents, problem, detail) in cases {
+        let path = match contents {
+            Some(contents) => temp_file(&format!("invoke-{name}"), contents),
+            None => Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-no-such-event.json"),
+        };
 
-    assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output);
-    assert!(
-        message.contains(&format!("malformed event file {}", event.display())),
-        "{message}"
-    );
-    assert!(message.contains("line 5 column 0"), "{message}");
-}
+        let output = invoke(SIGN_UP, &path, &[], &[]);
 
-#[test]
-fn invoke_names_the_missing_field_of_an_event_file() {
-    let event = temp_file("invoke-nameless", r#"{"data": {"user_id": "u"}}"#);
-
-    let output = switchyard(
-        &["invoke", SIGN_UP, "--event", event.to_str().unwrap()],
-        &[],
-    );
-
-    assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output);
-    assert!(message.contains(&event.display().to_string()), "{message}");
-    assert!(message.contains("missing field `name`"), "{message}");
-}
-
-#[test]
-fn invoke_names_an_event_file_that_does_not_exist() {
-    let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-no-such-event.json");
-
-    let output = switchyard(
-        &["invoke", SIGN_UP, "--event", missing.to_str().unwrap()],
-        &[],
-    );
-
-    assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output);
-    assert!(
-        message.contains(&format!("cannot read event file {}", missing.display())),
-        "{message}"
-    );
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        assert!(output.stdout.is_empty(), "{name}");
+        let message = stderr(&output);
+        assert!(
+            message.contains(&format!("{problem} {}", path.display())),
+            "{message}"
+        );
+        assert!(message.contains(detail), "{message}");
+    }
 }
 
 #[test]
@@ -314,14 +295,7 @@ fn invoke_exits_1_when_the_function_fails() {
     let data = json!({"name": "auth/user.signed-up", "data": {"user_id": "u", "name": "N"}});
     let event = temp_file("invoke-failing", &data.to_string());
 
-    let args = [
-        "invoke",
-        SIGN_UP,
-        "--event",
-        event.to_str().unwrap(),
-        "--json",
-    ];
-    let output = switchyard(&args, &[]);
+    let output = invoke(SIGN_UP, &event, &["--json"], &[]);
 
     assert_eq!(output.status.code(), Some(1));
     let report = stdout_json(&output);
@@ -404,14 +378,7 @@ fn invoke_succeeds_on_every_sample_event() {
             "{name}: sample in the wrong feature"
         );
 
-        let args = [
-            "invoke",
-            entry.id(),
-            "--event",
-            sample.path.to_str().unwrap(),
-            "--json",
-        ];
-        let output = switchyard(&args, &[]);
+        let output = invoke(entry.id(), &sample.path, &["--json"], &[]);
 
         assert!(output.status.success(), "{name}:\n{}", stderr(&output));
         let report = stdout_json(&output);

@@ -185,17 +185,20 @@ impl<'a> Report<'a> {
         }
 
         match &self.error {
-            None => text.push_str(&format!("\noutput\n{}", indent(&pretty(self.output), "  "))),
-            Some(error) => text.push_str(&format!(
-                "\nfailed\n  {}: {} ({})\n",
-                error.name,
-                error.message,
-                if error.retriable {
+            None => {
+                text.push_str("\noutput\n");
+                text.push_str(&indent(&pretty(self.output), "  "));
+            }
+            Some(error) => {
+                let retry = if error.retriable {
                     "retriable"
                 } else {
                     "not retriable"
-                }
-            )),
+                };
+                let line = format!("{}: {} ({retry})", error.name, error.message);
+                text.push_str("\nfailed\n");
+                text.push_str(&indent(&line, "  "));
+            }
         }
         text
     }
