@@ -8,14 +8,14 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use switchyard::registry::REGISTRY;
-use switchyard::runtime::{FunctionEntry, Trigger};
+use switchyard::runtime::{hash_step_id, FunctionEntry, Trigger};
 use switchyard::summary::summaries;
 
 const SIGN_UP: &str = "sign-up-welcome-email";
@@ -84,12 +84,12 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
     path
 }
 
+/// The shipped sample event of the sign-up function, so these tests follow its data type.
 fn sign_up_event() -> String {
-    json!({
-        "name": "auth/user.signed-up",
-        "data": {"user_id": "user-7", "email": "grace@example.test", "name": "Grace Hopper"}
-    })
-    .to_string()
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("features/auth/samples")
+        .join(format!("{SIGN_UP}.json"));
+    std::fs::read_to_string(&sample).expect("the sign-up sample event exists")
 }
 
 #[test]
@@ -166,26 +166,6 @@ fn assert_function_item(item: &Value) {
 }
 
 #[test]
-fn invoke_runs_the_steps_inline_and_prints_them_readably() {
-    let event = temp_file("invoke-text", &sign_up_event());
-
-    let output = invoke(SIGN_UP, &event, &[], &[]);
-
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = stdout(&output);
-    assert!(
-        text.contains("1. render-email (StepRun): \"Hi Grace Hopper"),
-        "{text}"
-    );
-    assert!(text.contains("2. send-email (StepRun)"), "{text}");
-    assert!(
-        text.contains("1. email to grace@example.test: Welcome!"),
-        "{text}"
-    );
-    assert!(text.contains("\"user_id\": \"user-7\""), "{text}");
-}
-
-#[test]
 fn invoke_json_reports_output_steps_and_deliveries() {
     let event = temp_file("invoke-json", &sign_up_event());
 
@@ -193,18 +173,62 @@ fn invoke_json_reports_output_steps_and_deliveries() {
 
     assert!(output.status.success(), "{}", stderr(&output));
     let report = stdout_json(&output);
+    assert_eq!(report["function"], SIGN_UP);
+    assert_eq!(report["event"], "auth/user.signed-up");
     assert_eq!(report["ok"], true);
     assert_eq!(report["error"], Value::Null);
-    assert_eq!(report["output"], json!({"user_id": "user-7", "sent": true}));
-    let steps: Vec<_> = report["steps"]
+    assert!(!report["output"].is_null(), "{report}");
+    let steps = report["steps"].as_array().expect("a list of steps");
+    assert!(!steps.is_empty(), "{report}");
+    for step in steps {
+        let id = step["id"].as_str().expect("a step id");
+        assert_eq!(step["hashed_id"], hash_step_id(id), "{step}");
+    }
+    let deliveries = report["deliveries"]
         .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| &s["id"])
+        .expect("a list of deliveries");
+    assert!(
+        deliveries
+            .iter()
+            .any(|delivery| delivery["channel"] == "email"),
+        "{report}"
+    );
+}
+
+#[test]
+fn invoke_prints_the_same_run_readably() {
+    let event = temp_file("invoke-text", &sign_up_event());
+
+    let json = stdout_json(&invoke(SIGN_UP, &event, &["--json"], &[]));
+    let output = invoke(SIGN_UP, &event, &[], &[]);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with(&format!(
+        "function  {SIGN_UP}\nevent     auth/user.signed-up\n"
+    )));
+    for (number, step) in (1..).zip(json["steps"].as_array().unwrap()) {
+        let line = format!(
+            "  {number}. {} ({})",
+            step["id"].as_str().unwrap(),
+            step["op"].as_str().unwrap()
+        );
+        assert!(text.contains(&line), "{line:?} in\n{text}");
+    }
+    for (number, delivery) in (1..).zip(json["deliveries"].as_array().unwrap()) {
+        let channel = delivery["channel"].as_str().unwrap();
+        let line = format!(
+            "  {number}. {channel} to {}: ",
+            delivery["to"].as_str().unwrap()
+        );
+        assert!(text.contains(&line), "{line:?} in\n{text}");
+    }
+    let output_json = serde_json::to_string_pretty(&json["output"]).unwrap();
+    let indented: String = output_json
+        .lines()
+        .map(|line| format!("  {line}\n"))
         .collect();
-    assert_eq!(steps, ["render-email", "send-email"]);
-    assert_eq!(report["deliveries"][0]["to"], "grace@example.test");
-    assert_eq!(report["deliveries"].as_array().map(Vec::len), Some(1));
+    assert!(text.ends_with(&format!("\noutput\n{indented}")), "{text}");
 }
 
 #[test]
@@ -292,7 +316,7 @@ fn invoke_names_the_event_file_at_fault_and_exits_2() {
 
 #[test]
 fn invoke_exits_1_when_the_function_fails() {
-    let data = json!({"name": "auth/user.signed-up", "data": {"user_id": "u", "name": "N"}});
+    let data = json!({"name": "auth/user.signed-up", "data": 42});
     let event = temp_file("invoke-failing", &data.to_string());
 
     let output = invoke(SIGN_UP, &event, &["--json"], &[]);
@@ -300,13 +324,18 @@ fn invoke_exits_1_when_the_function_fails() {
     assert_eq!(output.status.code(), Some(1));
     let report = stdout_json(&output);
     assert_eq!(report["ok"], false);
+    assert_eq!(report["output"], Value::Null);
     assert_eq!(report["error"]["name"], "NonRetriableError");
+    assert_eq!(report["error"]["retriable"], false);
     let message = stderr(&output);
     assert!(
         message.contains(&format!("function `{SIGN_UP}` failed")),
         "{message}"
     );
-    assert!(message.contains("missing field `email`"), "{message}");
+    assert!(
+        message.contains("invalid data: invalid type: integer `42`"),
+        "{message}"
+    );
 }
 
 /// One sample event file and the function it is for.
@@ -440,31 +469,51 @@ fn event_accepts(trigger: &str, name: &str) -> bool {
     }
 }
 
+/// A running `switchyard` process, stopped when dropped, even by a failing assertion.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // The process may have exited already; then there is nothing to stop.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn serves_by_default_on_the_port_from_the_environment() {
-    let mut child = command(&[], &[("PORT", "0")])
+    let child = command(&[], &[("PORT", "0")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the switchyard binary starts");
-    let lines = log_lines(child.stderr.take().expect("piped stderr"));
+    let mut server = Running(child);
+    let lines = log_lines(server.0.stderr.take().expect("piped stderr"));
 
-    let registered = lines.recv_timeout(Duration::from_secs(60));
-    let serving = lines.recv_timeout(Duration::from_secs(60));
-    let response = serving
-        .as_deref()
-        .ok()
-        .and_then(serve_url)
-        .map(|url| http_get(&url));
-    child.kill().expect("the server can be stopped");
-    child.wait().expect("the server exits");
+    let mut startup = Vec::new();
+    while startup.len() < 20 {
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no serving line in the startup log: {startup:#?}"));
+        startup.push(line);
+        if startup
+            .last()
+            .is_some_and(|line| line.contains("serving app"))
+        {
+            break;
+        }
+    }
+    let serving = startup.last().cloned().unwrap_or_default();
+    let url = serve_url(&serving).unwrap_or_else(|| panic!("no URL in {serving:?}"));
+    let response = http_get(&url);
+    drop(server);
 
-    let registered = registered.expect("a log line with the registered functions");
-    let serving = serving.expect("a log line with the address");
-    assert!(registered.contains(&format!("registered {} function", REGISTRY.len())));
+    let registered = format!("registered {} function", REGISTRY.len());
+    let registered_lines = startup.iter().filter(|line| line.contains(&registered));
+    assert_eq!(registered_lines.count(), 1, "{startup:#?}");
+    assert!(serving.contains("serving app `switchyard`"), "{serving}");
     assert!(serving.contains("in dev mode"), "{serving}");
-    let response = response.expect("a URL in the serving line");
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
     let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
     let body: Value = serde_json::from_str(body).expect("a JSON body");
