@@ -38,6 +38,7 @@ mod inline;
 mod op;
 mod outbox;
 mod registry;
+pub mod signature;
 mod step;
 mod step_id;
 mod time_string;
