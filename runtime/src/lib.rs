@@ -27,6 +27,7 @@
 //! }
 //! ```
 
+mod call_request;
 mod config;
 mod context;
 mod error;
@@ -43,6 +44,7 @@ mod step;
 mod step_id;
 mod time_string;
 
+pub use call_request::{parse_call, CallRequestError, ParsedCall};
 pub use config::{Concurrency, Config, Trigger, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT};
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
