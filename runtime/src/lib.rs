@@ -42,6 +42,7 @@ mod registry;
 pub mod signature;
 mod step;
 mod step_id;
+pub mod sync;
 mod time_string;
 
 pub use call_request::{parse_call, CallRequestError, ParsedCall};
