@@ -202,12 +202,8 @@ impl Step {
     /// Returns a memoized error if Inngest stored one for this step.
     pub async fn sleep(&self, id: &str, duration: Duration) -> Result<()> {
         let name = format_time_string(duration);
-        self.pause(
-            id,
-            name,
-            json!({ "duration": format_time_string(duration) }),
-        )
-        .await
+        self.pause(id, name, json!({ "seconds": duration.as_secs() }))
+            .await
     }
 
     /// Pauses the run until `until`. Inline, the pause is recorded and skipped.
@@ -216,8 +212,12 @@ impl Step {
     ///
     /// Returns a memoized error if Inngest stored one for this step.
     pub async fn sleep_until(&self, id: &str, until: SystemTime) -> Result<()> {
-        let name = rfc3339(until);
-        self.pause(id, name.clone(), json!({ "until": name })).await
+        let unix = until
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        self.pause(id, rfc3339(until), json!({ "until_unix": unix }))
+            .await
     }
 
     async fn pause(&self, id: &str, name: String, description: Value) -> Result<()> {
@@ -263,7 +263,12 @@ impl Step {
             self.record(
                 &step,
                 StepOp::WaitForEvent,
-                json!({ "opts": opts, "matched": null }),
+                json!({
+                    "event": options.event,
+                    "timeout_seconds": options.timeout.as_secs(),
+                    "if": options.if_expr,
+                    "matched": null,
+                }),
             );
             return Ok(None);
         };
