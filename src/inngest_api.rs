@@ -254,10 +254,11 @@ async fn success_json(url: &str, response: Response) -> Result<Value, ApiError> 
 pub(crate) fn upstream_reason(text: &str) -> String {
     let parsed: Option<Value> = serde_json::from_str(text).ok();
     let field = parsed.as_ref().and_then(|body| {
-        ["error", "message"]
-            .iter()
-            .find_map(|name| body.get(name).and_then(Value::as_str))
-            .filter(|reason| !reason.is_empty())
+        ["error", "message"].iter().find_map(|name| {
+            body.get(name)
+                .and_then(Value::as_str)
+                .filter(|reason| !reason.is_empty())
+        })
     });
 
     let reason = field.unwrap_or(text.trim());
