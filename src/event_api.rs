@@ -83,6 +83,9 @@ impl EventApi {
 
     /// Sends `events` in one request and returns the ids Inngest gave them.
     ///
+    /// A failed send is reported, not retried here: inside a function the step is retried
+    /// by Inngest, and the CLI user can run the command again.
+    ///
     /// # Errors
     ///
     /// Returns why the events were not accepted.
@@ -98,6 +101,9 @@ impl EventApi {
             source: source.without_url(),
         };
 
+        // TODO: send `x-inngest-event-id-seed` as the official SDKs do, so that Inngest gives
+        // a resent batch the same ids; without it a retried `step.send_event` whose first
+        // answer was lost creates the events twice.
         let mut request = self
             .client
             .post(url)

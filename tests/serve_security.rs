@@ -404,3 +404,39 @@ async fn signs_the_answer_to_a_signed_out_of_band_sync() {
     assert_eq!(reply.status, 200);
     assert!(reply.signed_by(KEY));
 }
+
+#[actix_web::test]
+async fn fetches_run_data_with_the_fallback_bearer_when_the_primary_is_refused() {
+    let mock = MockApi::start(|request| {
+        let fallback = request
+            .header("authorization")
+            .is_some_and(|bearer| bearer.starts_with("Bearer signkey-test-235c6e3a"));
+        match (fallback, request.path.as_str()) {
+            (false, _) => (403, json!({ "error": "forbidden" })),
+            (true, "/v0/runs/r1/batch") => {
+                (200, json!([{ "name": "app/pages.updated", "data": {} }]))
+            }
+            (true, _) => (200, json!({})),
+        }
+    })
+    .await;
+    let state = cloud_state(&mock.origin);
+    let body =
+        br#"{"event":{"name":"app/pages.updated","data":{}},"ctx":{"run_id":"r1"},"use_api":true}"#;
+
+    let reply = send(&state, post(&summarize(), body, Some(KEY))).await;
+    let requests = mock.requests();
+    mock.stop().await;
+
+    assert_eq!((reply.status, reply.json()), (200, json!("summary")));
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v0/runs/r1/batch",
+            "/v0/runs/r1/batch",
+            "/v0/runs/r1/actions",
+            "/v0/runs/r1/actions"
+        ]
+    );
+}
