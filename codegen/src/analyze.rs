@@ -34,7 +34,6 @@ pub(crate) fn check_file(candidate: &Candidate) -> Checked {
         Ok(text) => text,
         Err(error) => {
             let problem = Problem::Unreadable {
-                path: candidate.source.clone(),
                 reason: error.to_string(),
             };
             return Checked {
@@ -74,21 +73,37 @@ pub(crate) fn check_file(candidate: &Candidate) -> Checked {
 }
 
 /// Applies the id, trigger, retry and concurrency rules, turning `parsed` into a spec.
+///
+/// Every rule is checked even when an earlier one failed, so that one pass reports every
+/// problem of the file; a field that was present but unreadable was reported by the parser
+/// and is not reported again as missing.
 fn to_spec(candidate: &Candidate, parsed: Parsed, found: &mut Vec<Found>) -> Option<FunctionSpec> {
     let mut problem = |range: std::ops::Range<usize>, problem: Problem| {
         found.push(Found { range, problem });
     };
+    let has_field = |name: &str| parsed.fields.iter().any(|field| field == name);
 
-    let Some(id) = parsed.id else {
-        problem(parsed.config_range, Problem::MissingId);
-        return None;
-    };
-    if let Err(reason) = check_id(&id.value) {
-        let invalid = Problem::InvalidId {
-            id: id.value.clone(),
-            reason,
-        };
-        problem(id.range.clone(), invalid);
+    // Messages name the function by its id, or by its type while the id is unknown.
+    let function = parsed
+        .id
+        .as_ref()
+        .map_or(&parsed.type_name, |id| &id.value)
+        .clone();
+    match &parsed.id {
+        Some(id) => {
+            if let Err(reason) = check_id(&id.value) {
+                let id_value = id.value.clone();
+                problem(
+                    id.range.clone(),
+                    Problem::InvalidId {
+                        id: id_value,
+                        reason,
+                    },
+                );
+            }
+        }
+        None if !has_field("id") => problem(parsed.config_range.clone(), Problem::MissingId),
+        None => {}
     }
 
     let mut triggers = Vec::new();
@@ -98,21 +113,18 @@ fn to_spec(candidate: &Candidate, parsed: Parsed, found: &mut Vec<Found>) -> Opt
                 triggers.push(check_trigger(trigger, &mut problem));
             }
         }
+        None if has_field("triggers") => {}
         written => {
-            let range = written.map_or(parsed.config_range, |w| w.range);
-            problem(
-                range,
-                Problem::NoTriggers {
-                    id: id.value.clone(),
-                },
-            );
+            let range = written.map_or(parsed.config_range.clone(), |w| w.range);
+            let id = function.clone();
+            problem(range, Problem::NoTriggers { id });
         }
     }
 
     let retries = parsed.retries.map(|retries| {
         if retries.value > MAX_RETRIES {
             let too_many = Problem::TooManyRetries {
-                id: id.value.clone(),
+                id: function.clone(),
                 retries: retries.value,
                 max: MAX_RETRIES,
             };
@@ -123,18 +135,12 @@ fn to_spec(candidate: &Candidate, parsed: Parsed, found: &mut Vec<Found>) -> Opt
 
     let concurrency = parsed.concurrency.map(|limit| {
         if limit.limit.value == 0 {
-            problem(
-                limit.limit.range,
-                Problem::ZeroConcurrency {
-                    id: id.value.clone(),
-                },
-            );
+            let id = function.clone();
+            problem(limit.limit.range, Problem::ZeroConcurrency { id });
         }
         if let Some(key) = limit.key.as_ref().filter(|key| is_blank(&key.value)) {
-            let blank = Problem::EmptyConcurrencyKey {
-                id: id.value.clone(),
-            };
-            problem(key.range.clone(), blank);
+            let id = function.clone();
+            problem(key.range.clone(), Problem::EmptyConcurrencyKey { id });
         }
         Concurrency {
             limit: limit.limit.value,
@@ -142,6 +148,7 @@ fn to_spec(candidate: &Candidate, parsed: Parsed, found: &mut Vec<Found>) -> Opt
         }
     });
 
+    let id = parsed.id?;
     Some(FunctionSpec {
         source: candidate.source.clone(),
         path: candidate.path.clone(),

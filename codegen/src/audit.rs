@@ -16,9 +16,9 @@ pub(crate) fn render(functions: &[FunctionSpec], pattern: &str, ignores: &[Strin
     let _ = write!(
         out,
         "# Functions\n\n\
-         Every function the build registers: {} in {}, failure handlers first, then by \
-         feature, then by file name. A test compares this file with the event files and \
-         rewrites it when they differ.\n\n",
+         Every function the build registers: {} in {}, failure handlers first,\n\
+         then by feature, then by file name. A test compares this file with the event files\n\
+         and rewrites it when they differ.\n\n",
         plural(functions.len(), "function"),
         plural(groups.len(), "feature"),
     );

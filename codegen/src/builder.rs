@@ -239,40 +239,38 @@ impl Builder {
 
         for found in &walk.files {
             let relative = found.relative.as_str();
-            let file_name = relative.rsplit('/').next().unwrap_or(relative);
             let path = match matcher.classify(relative) {
                 Class::Event(path) => path,
                 Class::NearMiss { suggestion } => {
-                    let file = relative.to_owned();
-                    let problem = Problem::NearMiss { file, suggestion };
+                    let problem = Problem::NearMiss { suggestion };
                     report.push(Diagnostic::file(problem, relative));
                     continue;
                 }
                 Class::Ignored | Class::Other => continue,
             };
 
-            let problem = if relative.contains(char::is_control) {
-                Some(Problem::ControlCharacter {
-                    path: relative.escape_debug().to_string(),
-                })
-            } else if path.feature.is_empty() {
+            if relative.contains(char::is_control) {
+                let escaped = relative.escape_debug().to_string();
+                report.push(Diagnostic::file(Problem::ControlCharacter, &escaped));
+                continue;
+            }
+            let problem = if path.feature.is_empty() {
                 let mut expected = format!("{}/<feature>/", pattern.base());
                 let trailing = pattern.trailing_folders();
                 if !trailing.is_empty() {
                     expected.push_str(&format!("{trailing}/"));
                 }
                 Some(Problem::NoFeature {
-                    file: relative.to_owned(),
                     expected: expected.trim_start_matches('/').to_owned(),
                 })
             } else if path.name.is_empty() {
                 Some(Problem::EmptyName {
-                    file: file_name.to_owned(),
+                    prefix: pattern.prefix().to_owned(),
                     expected: format!("{}<name>{}", pattern.prefix(), pattern.suffix()),
                 })
             } else if !is_valid_name(path.name) {
                 Some(Problem::InvalidFileName {
-                    file: file_name.to_owned(),
+                    name: path.name.to_owned(),
                 })
             } else {
                 None

@@ -113,6 +113,9 @@ pub(crate) fn check_cron(schedule: &str) -> Result<(), String> {
         ));
     }
 
+    if !is_nickname {
+        check_ranges(expression)?;
+    }
     let parser = CronParser::builder()
         .seconds(Seconds::Disallowed)
         .year(Year::Disallowed)
@@ -121,6 +124,33 @@ pub(crate) fn check_cron(schedule: &str) -> Result<(), String> {
         .parse(expression)
         .map(drop)
         .map_err(|error| phrase(&error.to_string()))
+}
+
+/// The five fields of a schedule with their ranges, for clearer messages than the parser's.
+const FIELDS: [(&str, u32, u32); 5] = [
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+];
+
+/// Checks that every number in a field (in lists, ranges and before a step) is in range.
+fn check_ranges(expression: &str) -> Result<(), String> {
+    for (field, (name, min, max)) in expression.split_whitespace().zip(FIELDS) {
+        let values = field
+            .split(',')
+            .flat_map(|part| part.split('/').next().unwrap_or(part).split('-'));
+        for value in values {
+            let Ok(number) = value.parse::<u32>() else {
+                continue;
+            };
+            if number < min || number > max {
+                return Err(format!("{name} {number} is out of range {min}-{max}"));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_zone(zone: &str) -> Result<(), String> {
@@ -134,12 +164,7 @@ fn check_zone(zone: &str) -> Result<(), String> {
 
 /// Turns a library's sentence into a lowercase phrase without a trailing period.
 fn phrase(sentence: &str) -> String {
-    let sentence = sentence.trim().trim_end_matches('.');
-    let mut chars = sentence.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    sentence.trim().trim_end_matches('.').to_lowercase()
 }
 
 fn describe(c: char) -> String {
@@ -257,8 +282,12 @@ mod tests {
             ("TZ=Not/AZone 0 9 * * *", "unknown time zone `Not/AZone`"),
             ("TZ= 0 9 * * *", "`TZ=` names no time zone"),
             ("TZ=Europe/Paris", "it has 0 fields; expected 5"),
-            ("61 9 * * *", ""),
-            ("0 25 * * *", ""),
+            ("61 9 * * *", "minute 61 is out of range 0-59"),
+            ("0 25 * * *", "hour 25 is out of range 0-23"),
+            ("0 9 0 * *", "day of month 0 is out of range 1-31"),
+            ("0 9 * 1-13 *", "month 13 is out of range 1-12"),
+            ("0 9 * * 1,9", "day of week 9 is out of range 0-7"),
+            ("0 9 * * MON-XYZ", ""),
             ("0 9 * * funday", ""),
             ("@sometimes", ""),
         ];

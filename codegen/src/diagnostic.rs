@@ -47,11 +47,9 @@ pub enum Problem {
         /// Why it cannot be used.
         reason: String,
     },
-    /// A folder or file could not be read.
-    #[error("cannot read `{path}`: {reason}")]
+    /// A folder or file could not be read; the diagnostic names it.
+    #[error("cannot read it: {reason}")]
     Unreadable {
-        /// Root-relative path.
-        path: String,
         /// The operating system's reason.
         reason: String,
     },
@@ -69,39 +67,30 @@ pub enum Problem {
         /// The discovery pattern.
         pattern: String,
     },
-    /// A file or folder name under the features root is not valid UTF-8.
-    #[error("file name is not valid UTF-8: `{path}`")]
-    NonUtf8Name {
-        /// Root-relative path, with the invalid bytes escaped.
-        path: String,
-    },
+    /// A file or folder name under the features root is not valid UTF-8; the diagnostic
+    /// names it with the invalid bytes escaped.
+    #[error("file name is not valid UTF-8")]
+    NonUtf8Name,
     /// A path holds a control character, which generated code cannot name.
-    #[error("path contains a control character: `{path}`")]
-    ControlCharacter {
-        /// Root-relative path, escaped.
-        path: String,
-    },
+    #[error("path contains a control character")]
+    ControlCharacter,
     /// An event file's name has nothing between the prefix and the suffix.
-    #[error("event file `{file}` has an empty name; name it `{expected}`")]
+    #[error("event file name is empty after `{prefix}`; name it `{expected}`")]
     EmptyName {
-        /// The file name.
-        file: String,
+        /// The pattern's file-name prefix, such as `event-`.
+        prefix: String,
         /// The expected shape, such as `event-<name>.rs`.
         expected: String,
     },
     /// An event file's name uses characters a module name cannot carry.
-    #[error(
-        "event file name `{file}` may only use ASCII letters, digits, `-` and `_` in its name part"
-    )]
+    #[error("event file name `{name}` may only use ASCII letters, digits, `-` and `_`")]
     InvalidFileName {
-        /// The file name.
-        file: String,
+        /// The part of the name the pattern's `*` matched.
+        name: String,
     },
     /// An event file sits directly in the events folder of the features root.
-    #[error("event file `{file}` belongs to no feature; move it to `{expected}`")]
+    #[error("event file belongs to no feature; move it into `{expected}`")]
     NoFeature {
-        /// Root-relative path.
-        file: String,
         /// Where it should go, such as `features/<feature>/events/`.
         expected: String,
     },
@@ -168,7 +157,7 @@ pub enum Problem {
     #[error("`Config` has no `id`")]
     MissingId,
     /// The id breaks the id rules.
-    #[error("invalid function id `{id}`: {reason}")]
+    #[error("invalid function id{}: {reason}", shown(.id))]
     InvalidId {
         /// The id.
         id: String,
@@ -176,7 +165,7 @@ pub enum Problem {
         reason: String,
     },
     /// An event trigger's name breaks the event name rules.
-    #[error("invalid event name `{event}`: {reason}")]
+    #[error("invalid event name{}: {reason}", shown(.event))]
     InvalidEvent {
         /// The event name.
         event: String,
@@ -190,7 +179,7 @@ pub enum Problem {
         event: String,
     },
     /// A cron trigger does not parse.
-    #[error("invalid cron schedule `{cron}`: {reason}")]
+    #[error("invalid cron schedule{}: {reason}", shown(.cron))]
     InvalidCron {
         /// The schedule as written.
         cron: String,
@@ -244,10 +233,8 @@ pub enum Problem {
         first: String,
     },
     /// A `.rs` file in an events folder that does not match the pattern.
-    #[error("`{file}` is not an event file and is not registered; rename it to `{suggestion}`")]
+    #[error("not an event file, so it is not registered; rename it to `{suggestion}`")]
     NearMiss {
-        /// Root-relative path.
-        file: String,
         /// The name it should have.
         suggestion: String,
     },
@@ -257,6 +244,18 @@ pub enum Problem {
         /// The pattern as configured.
         pattern: String,
     },
+}
+
+/// A value for a message: ` `value``, shortened when long, or nothing when empty.
+fn shown(value: &str) -> String {
+    const LONGEST: usize = 60;
+    if value.is_empty() {
+        return String::new();
+    }
+    match value.char_indices().nth(LONGEST) {
+        Some((cut, _)) => format!(" `{}…`", &value[..cut]),
+        None => format!(" `{value}`"),
+    }
 }
 
 impl Problem {
@@ -491,6 +490,15 @@ impl Report {
 
         let mut out = String::new();
         for diagnostic in &self.diagnostics {
+            if let (Some(file), None) = (&diagnostic.file, &diagnostic.span) {
+                let severity = match diagnostic.severity() {
+                    Severity::Warning => "warning",
+                    Severity::Error => "error",
+                };
+                let message = &diagnostic.problem;
+                out.push_str(&format!("{severity}: {message}\n  --> {file}\n\n"));
+                continue;
+            }
             let rendered = to_rendered(diagnostic, &ids);
             match term::emit_into_string(&config, &files, &rendered) {
                 Ok(text) => out.push_str(&text),

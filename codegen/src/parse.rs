@@ -69,6 +69,8 @@ pub(crate) struct Parsed {
     pub(crate) retries: Option<Located<u32>>,
     /// `None` when absent, set to `None`, or unreadable.
     pub(crate) concurrency: Option<ParsedConcurrency>,
+    /// Every field the literal sets, readable or not.
+    pub(crate) fields: Vec<String>,
 }
 
 /// A problem at a byte range of the file.
@@ -275,6 +277,7 @@ impl Reader {
                 return None;
             }
         }
+        parsed.fields = seen;
         Some(())
     }
 

@@ -155,8 +155,8 @@ impl Walker {
             if may_matter {
                 let escaped = format!("{name:?}");
                 let path = join(relative, escaped.trim_matches('"'));
-                let problem = Problem::NonUtf8Name { path: path.clone() };
-                self.problems.push(Diagnostic::file(problem, &path));
+                self.problems
+                    .push(Diagnostic::file(Problem::NonUtf8Name, &path));
             }
             return None;
         };
@@ -166,7 +166,6 @@ impl Walker {
     fn unreadable(&mut self, relative: &str, error: &io::Error) {
         let path = if relative.is_empty() { "." } else { relative };
         let problem = Problem::Unreadable {
-            path: path.to_owned(),
             reason: error.to_string(),
         };
         self.problems.push(Diagnostic::file(problem, path));
