@@ -1,7 +1,18 @@
 //! Switchyard: every Inngest function under `features/`, discovered at build time and served.
 //!
-//! [`registry`] holds what `build.rs` generated from the event files.
+//! [`registry`] holds what `build.rs` generated from the event files; [`server`] serves it
+//! over actix-web at `/api/inngest`, and [`cli`] is the `switchyard` command.
 
+pub mod cli;
+pub mod config;
+pub mod function_id;
+pub mod http_error;
+pub mod logging;
 pub mod registry;
+pub mod server;
+pub mod summary;
+
+#[cfg(test)]
+mod test_registry;
 
 pub use switchyard_runtime as runtime;

@@ -1,8 +1,12 @@
-//! The `switchyard` command line.
+//! The `switchyard` binary: serves, lists and runs the functions under `features/`.
 
-fn main() {
-    let registry = &switchyard::registry::REGISTRY;
-    for entry in registry.functions() {
-        println!("{:<12} {:<36} {}", entry.feature, entry.id(), entry.source);
-    }
+use std::process::ExitCode;
+
+use clap::Parser;
+use switchyard::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    switchyard::logging::init();
+    cli::run(cli)
 }

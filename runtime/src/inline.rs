@@ -78,7 +78,7 @@ fn inline_run_id() -> String {
     format!("inline-{nanos:x}")
 }
 
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     let text = panic
         .downcast_ref::<&str>()
         .map(|text| text.to_string())

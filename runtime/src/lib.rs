@@ -27,27 +27,39 @@
 //! }
 //! ```
 
+mod call_request;
 mod config;
 mod context;
 mod error;
 mod event;
+mod event_sender;
+mod execution;
 mod function;
 mod inline;
+mod op;
 mod outbox;
 mod registry;
+pub mod signature;
 mod step;
 mod step_id;
+pub mod sync;
+mod time_string;
 
+pub use call_request::{parse_call, CallRequestError, ParsedCall};
 pub use config::{Concurrency, Config, Trigger, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT};
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FunctionFailed, SerializedError};
+pub use event_sender::EventSender;
+pub use execution::{execute, Call, CallResult, Services};
 pub use function::{erase, Function, Handler, Invocation};
 pub use inline::{invoke_inline, InlineError, InlineOutcome};
+pub use op::{Op, OpCode, Userland};
 pub use outbox::{Delivery, Outbox};
 pub use registry::{Feature, FunctionEntry, Registry};
 pub use step::{Invoke, Step, StepOp, StepRecord, WaitForEvent};
 pub use step_id::hash_step_id;
+pub use time_string::format_time_string;
 
 /// Re-exported so event files need no serde dependency of their own for plain values.
 pub use serde;

@@ -10,6 +10,7 @@ pub struct SignedUp {
     pub name: String,
 }
 
+/// Sends the welcome email.
 pub struct SignUpWelcomeEmail;
 
 impl Function for SignUpWelcomeEmail {
@@ -26,18 +27,33 @@ impl Function for SignUpWelcomeEmail {
 
     async fn run(ctx: Context<SignedUp>) -> Result<Value> {
         let user = &ctx.event.data;
+        if !user.email.contains('@') {
+            let message = format!(
+                "user {} signed up with invalid email `{}`",
+                user.user_id, user.email
+            );
+            return Err(Error::non_retriable(message));
+        }
+
         let body = ctx
             .step
             .run("render-email", || async {
-                Ok(format!("Hi {}, welcome aboard!", user.name))
+                let first_name = user.name.split_whitespace().next().unwrap_or("there");
+                Ok(format!(
+                    "Hi {first_name}, welcome aboard!\n\n\
+                     Please confirm your address so we can keep your account safe."
+                ))
             })
             .await?;
+
         ctx.step
             .run("send-email", || async {
-                ctx.outbox.deliver(Delivery::email(&user.email, "Welcome!", &body));
+                ctx.outbox
+                    .deliver(Delivery::email(&user.email, "Welcome!", &body));
                 Ok(())
             })
             .await?;
+
         Ok(json!({ "user_id": user.user_id, "sent": true }))
     }
 }

@@ -1,0 +1,283 @@
+//! The `switchyard` command line: `serve` (the default), `functions` and `invoke`.
+//!
+//! Exit codes: 0 on success, 1 when an invoked function fails or the server cannot run, 2
+//! when the input is at fault (arguments, configuration, function id, event file).
+
+mod functions;
+mod invoke;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use switchyard_runtime::Registry;
+
+use crate::config::{self, Config, ConfigError};
+use crate::registry::REGISTRY;
+use crate::server::{self, AppState, ServeError};
+
+pub use invoke::InvokeError;
+
+/// Serve, list and run the Inngest functions found under `features/`.
+#[derive(Debug, Parser)]
+#[command(name = "switchyard", version, about)]
+pub struct Cli {
+    /// The app id; Inngest knows each function as `<app id>-<function id>` [env:
+    /// SWITCHYARD_APP_ID] [default: switchyard]
+    #[arg(long, global = true)]
+    pub app_id: Option<String>,
+
+    /// Options of `serve`, which runs when no command is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands of `switchyard`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the functions at /api/inngest (the default command).
+    Serve(ServeArgs),
+    /// List the registered functions.
+    Functions(FunctionsArgs),
+    /// Run one function in-process against an event read from a file, every step inline.
+    Invoke(InvokeArgs),
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct ServeArgs {
+    /// The address to listen on [default: 127.0.0.1]
+    #[arg(long)]
+    pub host: Option<String>,
+
+    /// The port to listen on [env: PORT] [default: 3000]
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
+impl ServeArgs {
+    /// The address `serve` listens on when `--host` is not given.
+    pub const DEFAULT_HOST: &'static str = "127.0.0.1";
+
+    /// These options, with the ones not given here taken from `fallback`.
+    fn or(self, fallback: ServeArgs) -> ServeArgs {
+        ServeArgs {
+            host: self.host.or(fallback.host),
+            port: self.port.or(fallback.port),
+        }
+    }
+}
+
+impl Cli {
+    /// The command to run: `serve` when none is given, with options written before the
+    /// command name (`switchyard --port 4000 serve`) folded in.
+    ///
+    /// # Errors
+    ///
+    /// Returns a usage error when `--host` or `--port` come with another command.
+    pub fn command_to_run(&self) -> Result<Command, clap::Error> {
+        let leading = self.serve.clone();
+        match self.command.clone() {
+            None => Ok(Command::Serve(leading)),
+            Some(Command::Serve(args)) => Ok(Command::Serve(args.or(leading))),
+            Some(_) if leading != ServeArgs::default() => Err(Cli::command().error(
+                ErrorKind::ArgumentConflict,
+                "--host and --port belong to `serve`; drop them or the command",
+            )),
+            Some(command) => Ok(command),
+        }
+    }
+}
+
+/// Options of `functions`.
+#[derive(Debug, Clone, Args)]
+pub struct FunctionsArgs {
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `invoke`.
+#[derive(Debug, Clone, Args)]
+pub struct InvokeArgs {
+    /// The function's id, bare or prefixed with the app id.
+    pub function_id: String,
+
+    /// A JSON file holding one event: `{"name": "...", "data": {...}}`.
+    #[arg(long, value_name = "FILE")]
+    pub event: PathBuf,
+
+    /// Print the outcome as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Why a command could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The environment or the arguments configure the app wrongly.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The function or its event could not be found or read.
+    #[error(transparent)]
+    Invoke(#[from] InvokeError),
+    /// The server could not run.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// Output could not be rendered as JSON.
+    #[error("cannot render JSON output: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Standard output is not writable.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(#[source] io::Error),
+}
+
+impl CliError {
+    /// 2 when the input is at fault, 1 otherwise.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Config(_) | CliError::Invoke(_) => ExitCode::from(2),
+            CliError::Serve(_) | CliError::Json(_) | CliError::Stdout(_) => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Runs the command `cli` asks for against the generated registry and reports errors on
+/// standard error.
+pub fn run(cli: Cli) -> ExitCode {
+    let command = match cli.command_to_run() {
+        Ok(command) => command,
+        Err(usage) => {
+            // The usage text goes to standard error; failing to print it changes nothing.
+            let _ = usage.print();
+            return ExitCode::from(2);
+        }
+    };
+
+    match execute(cli.app_id.as_deref(), command, &REGISTRY) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            error.exit_code()
+        }
+    }
+}
+
+fn execute(
+    app_id: Option<&str>,
+    command: Command,
+    registry: &'static Registry,
+) -> Result<ExitCode, CliError> {
+    let config = Config::from_env(app_id)?;
+
+    match command {
+        Command::Serve(args) => serve(config, registry, &args),
+        Command::Functions(args) => functions::run(registry, &config, &args),
+        Command::Invoke(args) => invoke::run(registry, &config, &args),
+    }
+}
+
+fn serve(
+    config: Config,
+    registry: &'static Registry,
+    args: &ServeArgs,
+) -> Result<ExitCode, CliError> {
+    let host = args.host.as_deref().unwrap_or(ServeArgs::DEFAULT_HOST);
+    let port = config::serve_port(args.port, config::env_var)?;
+    let state = AppState { config, registry };
+    actix_web::rt::System::new().block_on(server::run(state, host, port))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` to standard output; a closed pipe (`| head`) is not an error.
+fn print(text: &str) -> Result<(), CliError> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Stdout(error)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_a_consistent_definition() {
+        Cli::command().debug_assert();
+    }
+
+    fn command_of(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(args)?.command_to_run()
+    }
+
+    #[test]
+    fn serves_when_no_command_is_given() {
+        let command = command_of(&["switchyard", "--port", "4000"]).unwrap();
+
+        let Command::Serve(args) = command else {
+            panic!("not serve: {command:?}");
+        };
+        assert_eq!(args.port, Some(4000));
+        assert_eq!(args.host, None);
+    }
+
+    #[test]
+    fn folds_options_before_serve_into_it() {
+        let args = [
+            "switchyard",
+            "--port",
+            "4000",
+            "--host",
+            "::1",
+            "serve",
+            "--port",
+            "5000",
+        ];
+
+        let command = command_of(&args).unwrap();
+
+        let Command::Serve(args) = command else {
+            panic!("not serve: {command:?}");
+        };
+        assert_eq!(args.port, Some(5000));
+        assert_eq!(args.host.as_deref(), Some("::1"));
+    }
+
+    #[test]
+    fn refuses_serve_options_with_another_command() {
+        let error = command_of(&["switchyard", "--port", "4000", "functions"]).unwrap_err();
+
+        assert_eq!(error.kind(), ErrorKind::ArgumentConflict);
+        assert!(error.to_string().contains("belong to `serve`"), "{error}");
+    }
+
+    #[test]
+    fn accepts_the_app_id_before_or_after_a_command() {
+        let before = Cli::try_parse_from(["switchyard", "--app-id", "a", "functions"]).unwrap();
+        let after = Cli::try_parse_from(["switchyard", "functions", "--app-id", "b"]).unwrap();
+
+        assert_eq!(before.app_id.as_deref(), Some("a"));
+        assert_eq!(after.app_id.as_deref(), Some("b"));
+        assert!(matches!(
+            before.command_to_run(),
+            Ok(Command::Functions(FunctionsArgs { json: false }))
+        ));
+    }
+
+    #[test]
+    fn requires_an_event_file_for_invoke() {
+        let error = Cli::try_parse_from(["switchyard", "invoke", "some-id"]).unwrap_err();
+
+        assert!(error.to_string().contains("--event <FILE>"), "{error}");
+    }
+}

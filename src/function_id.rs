@@ -1,0 +1,72 @@
+//! Function ids as Inngest sees them: `<app id>-<function id>`, and finding a function by
+//! either form.
+//!
+//! Inngest registers every function under a composite id made of the app id and the
+//! function's own id, and calls it back by that id. Lookups therefore accept both forms, and
+//! the app id is added in exactly one place, so an id is never prefixed twice.
+
+use switchyard_runtime::{FunctionEntry, Registry};
+
+/// The id Inngest knows a function by: `<app id>-<function id>`.
+pub fn composite_id(app_id: &str, function_id: &str) -> String {
+    format!("{app_id}-{function_id}")
+}
+
+/// The function whose id is `id`, or whose composite id under `app_id` is `id`.
+///
+/// An exact match on the function's own id wins over a composite match.
+pub fn resolve(registry: &Registry, app_id: &str, id: &str) -> Option<&'static FunctionEntry> {
+    if let Some(entry) = registry.get(id) {
+        return Some(entry);
+    }
+
+    let bare = id.strip_prefix(app_id)?.strip_prefix('-')?;
+    registry.get(bare)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_registry::TEST_REGISTRY;
+
+    const KNOWN: &str = "invoice-paid";
+
+    #[test]
+    fn joins_app_and_function_ids_with_a_hyphen() {
+        assert_eq!(
+            composite_id("demo-app", "summarize-pages"),
+            "demo-app-summarize-pages"
+        );
+    }
+
+    #[test]
+    fn resolves_bare_and_composite_ids_to_the_same_function() {
+        let cases = [
+            (KNOWN.to_owned(), Some(KNOWN)),
+            (composite_id("demo-app", KNOWN), Some(KNOWN)),
+            (
+                composite_id("demo-app", &composite_id("demo-app", KNOWN)),
+                None,
+            ),
+            (composite_id("other-app", KNOWN), None),
+            (format!("demo-app{KNOWN}"), None),
+            ("demo-app-nope".to_owned(), None),
+            ("demo-app".to_owned(), None),
+        ];
+
+        for (id, expected) in cases {
+            let found = resolve(&TEST_REGISTRY, "demo-app", &id).map(FunctionEntry::id);
+
+            assert_eq!(found, expected, "resolving {id:?}");
+        }
+    }
+
+    #[test]
+    fn prefers_an_exact_id_that_starts_with_the_app_id() {
+        let exact = resolve(&TEST_REGISTRY, "invoice", "invoice-paid");
+        let composite = resolve(&TEST_REGISTRY, "invoice", "invoice-invoice-paid");
+
+        assert_eq!(exact.map(FunctionEntry::id), Some("invoice-paid"));
+        assert_eq!(composite.map(FunctionEntry::id), Some("invoice-paid"));
+    }
+}

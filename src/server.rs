@@ -1,0 +1,156 @@
+//! The actix-web server: the serve endpoint `/api/inngest` and its dev-mode companions.
+//!
+//! `/api/inngest` is one resource for GET, PUT and POST, whatever the query string; any
+//! other method gets a 405. A trailing slash (`/api/inngest/`) reaches the same handlers
+//! rather than a redirect, since Inngest does not follow redirects on PUT and POST.
+
+mod debug;
+mod endpoint;
+pub mod headers;
+mod introspection;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, Route};
+use switchyard_runtime::Registry;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::http_error::HttpError;
+
+/// The path of the serve endpoint.
+pub const SERVE_PATH: &str = "/api/inngest";
+
+/// What every handler shares: the configuration and the registry.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The configuration read at startup.
+    pub config: Config,
+    /// The functions to serve.
+    pub registry: &'static Registry,
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address could not be bound (in use, not local, not resolvable).
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address as given, `host:port`.
+        address: String,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The server stopped with an error.
+    #[error("server stopped: {0}")]
+    Run(#[source] std::io::Error),
+}
+
+/// Registers every route of the app; pass it to [`App::configure`].
+///
+/// `GET /api/inngest/functions` exists in dev mode only.
+pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        let dev = state.config.is_dev();
+        config
+            .app_data(web::Data::new(state))
+            .service(endpoint::resource());
+        if dev {
+            config.service(debug::resource());
+        }
+        config.default_service(web::to(not_found));
+    }
+}
+
+/// Serves the app on `host:port` until the process is asked to stop.
+///
+/// Logs one line with the registered functions per feature and one with the address and mode
+/// (and, in cloud mode, a warning that requests cannot be verified yet).
+///
+/// # Errors
+///
+/// Returns [`ServeError::Bind`] when the address cannot be bound, and [`ServeError::Run`]
+/// when the server fails while running.
+pub async fn run(state: AppState, host: &str, port: u16) -> Result<(), ServeError> {
+    info!("{}", registration_summary(state.registry));
+
+    let shared = state.clone();
+    let server = HttpServer::new(move || App::new().configure(routes(shared.clone())))
+        .bind((host, port))
+        .map_err(|source| ServeError::Bind {
+            address: format!("{host}:{port}"),
+            source,
+        })?;
+
+    let urls: Vec<_> = server
+        .addrs()
+        .iter()
+        .map(|address| format!("http://{address}{SERVE_PATH}"))
+        .collect();
+    let config = &state.config;
+    let dev_server = match &config.dev_server_url {
+        Some(url) => format!(" (dev server {url})"),
+        None => String::new(),
+    };
+    info!(
+        "serving app `{}` on {} in {} mode{dev_server}",
+        config.app_id,
+        urls.join(", "),
+        config.mode
+    );
+
+    if !config.is_dev() {
+        // TODO: remove this warning once signature verification lands.
+        warn!(
+            signing_key = config.has_signing_key,
+            "cloud mode: request signatures cannot be verified yet, so every GET is answered 401"
+        );
+    }
+
+    server.run().await.map_err(ServeError::Run)
+}
+
+/// The startup line: `registered 19 functions: admin=3 auth=3 ...`, features sorted.
+pub fn registration_summary(registry: &Registry) -> String {
+    let count = registry.len();
+    let noun = if count == 1 { "function" } else { "functions" };
+    let features: Vec<_> = registry
+        .features()
+        .iter()
+        .map(|feature| format!("{}={}", feature.name, feature.functions.len()))
+        .collect();
+
+    if features.is_empty() {
+        format!("registered {count} {noun}")
+    } else {
+        format!("registered {count} {noun}: {}", features.join(" "))
+    }
+}
+
+/// A route that answers 405, listing the `allowed` methods (`GET, PUT, POST`).
+fn method_not_allowed(allowed: &'static str) -> Route {
+    web::to(move |request: HttpRequest| async move {
+        Err::<HttpResponse, _>(HttpError::MethodNotAllowed {
+            method: request.method().clone(),
+            path: request.path().to_owned(),
+            allowed,
+        })
+    })
+}
+
+async fn not_found(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    Err(HttpError::NotFound {
+        path: request.path().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_registry::TEST_REGISTRY;
+
+    #[test]
+    fn summarises_the_registry_per_feature() {
+        let line = registration_summary(&TEST_REGISTRY);
+
+        assert_eq!(line, "registered 3 functions: admin=1 billing/invoices=2");
+    }
+}

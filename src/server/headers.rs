@@ -1,0 +1,42 @@
+//! The headers Inngest SDKs put on their responses.
+//!
+//! Every response of the serve endpoint says which SDK answered (the executor treats a
+//! response without `X-Inngest-Sdk` as not coming from an SDK) and which execution protocol
+//! it speaks. A 401 carries none of that, so anonymous callers cannot fingerprint the app.
+
+use actix_web::HttpResponseBuilder;
+
+/// `<name>:v<version>`, sent as `X-Inngest-Sdk`.
+pub const SDK: &str = concat!("switchyard:v", env!("CARGO_PKG_VERSION"));
+
+/// The execution protocol version every current SDK answers with.
+pub const REQUEST_VERSION: &str = "2";
+
+/// The web framework, sent as `X-Inngest-Framework`.
+pub const FRAMEWORK: &str = "actix-web";
+
+/// Header names, as the SDKs spell them.
+pub mod names {
+    /// Which SDK answered.
+    pub const SDK: &str = "X-Inngest-Sdk";
+    /// The execution protocol version.
+    pub const REQUEST_VERSION: &str = "X-Inngest-Req-Version";
+    /// Marks a response as produced by the SDK rather than by a proxy in front of it.
+    pub const SDK_HANDLED: &str = "X-Inngest-Sdk-Handled";
+    /// The web framework the SDK runs in.
+    pub const FRAMEWORK: &str = "X-Inngest-Framework";
+}
+
+/// Adds the headers of an SDK response.
+pub fn sdk(response: &mut HttpResponseBuilder) -> &mut HttpResponseBuilder {
+    response
+        .insert_header((names::SDK, SDK))
+        .insert_header((names::REQUEST_VERSION, REQUEST_VERSION))
+        .insert_header((names::FRAMEWORK, FRAMEWORK))
+        .insert_header((names::SDK_HANDLED, "true"))
+}
+
+/// Adds the only SDK header an unauthenticated response keeps.
+pub fn stripped(response: &mut HttpResponseBuilder) -> &mut HttpResponseBuilder {
+    response.insert_header((names::SDK_HANDLED, "true"))
+}
