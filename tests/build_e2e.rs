@@ -82,7 +82,7 @@ struct Project {
 impl Project {
     /// Copies the fixture's manifest, build script, `src/` and the listed event files.
     fn new(name: &str, event_files: &[&str]) -> Project {
-        let root = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        let root = std::env::temp_dir().join(format!("switchyard-{name}-{}", std::process::id()));
         if root.exists() {
             fs::remove_dir_all(&root).expect("a leftover project folder can be removed");
         }
@@ -364,12 +364,14 @@ fn registry_follows_every_change_to_the_tree() {
     let text = fs::read_to_string(&generated).expect("the generated file exists");
     assert!(!text.contains("event-one"), "stale module in:\n{text}");
 
-    // A test file beside the event files is never read, even when it is not Rust.
+    // A test file beside the event files is never read, even when it is not Rust, and the
+    // generated file keeps its bytes and so its modification time.
+    let before = modified(&generated);
     project.write("features/a/events/event-two.test.rs", "not rust at all {");
     assert_eq!(project.build_and_serve(), greeters(&[renamed, three]));
+    assert_eq!(modified(&generated), before);
 
-    // An unchanged tree: the build script is fresh and its output untouched.
-    let before = modified(&generated);
+    // An unchanged tree: the build script is fresh.
     let build = project.build_ok();
     assert!(
         build.log.contains("Fresh e2e-tree v0.1.0") && !build.log.contains("build-script-build"),
