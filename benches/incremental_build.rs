@@ -252,20 +252,36 @@ fn event_source(number: usize) -> String {
     EVENT_TEMPLATE.replace("NUMBER", &format!("{number:04}"))
 }
 
+/// One module declaration of the hand list.
+const HAND_LIST_MODULE: &str = "#[path = \"../PATH\"]\nmod MODULE;\n";
+
+/// One entry of the hand list's array.
+const HAND_LIST_ENTRY: &str = r#"    FunctionEntry {
+        config: &<MODULE::TYPE as Function>::CONFIG,
+        feature: "FEATURE",
+        source: "PATH",
+        module: "MODULE",
+        handler: erase::<MODULE::TYPE>,
+    },
+"#;
+
 /// `src/functions.rs` of the hand list: one module and one entry per function.
 fn hand_list(numbers: &[usize]) -> String {
     let mut modules = String::new();
     let mut entries = String::new();
     for &number in numbers {
-        let module = format!("{}_event_fn_{number:04}", feature(number));
-        let path = event_path(number);
-        modules += &format!("#[path = \"../{path}\"]\nmod {module};\n");
-        entries += &format!(
-            "    FunctionEntry {{\n        config: &<{module}::Function{number:04} as Function>::CONFIG,\n        \
-             feature: \"{feature}\",\n        source: \"{path}\",\n        module: \"{module}\",\n        \
-             handler: erase::<{module}::Function{number:04}>,\n    }},\n",
-            feature = feature(number),
-        );
+        let fill = |template: &str| {
+            template
+                .replace("PATH", &event_path(number))
+                .replace(
+                    "MODULE",
+                    &format!("{}_event_fn_{number:04}", feature(number)),
+                )
+                .replace("TYPE", &format!("Function{number:04}"))
+                .replace("FEATURE", &feature(number))
+        };
+        modules += &fill(HAND_LIST_MODULE);
+        entries += &fill(HAND_LIST_ENTRY);
     }
 
     format!(
