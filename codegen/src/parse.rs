@@ -1,280 +1,876 @@
 //! Reading a function's configuration out of an event file's source.
+//!
+//! The expected form is one `impl Function for T` of a `pub struct T;`, whose `CONFIG` is a
+//! `Config { .. }` literal. Every field value must be a literal in one of the forms below,
+//! because codegen reads it at build time:
+//!
+//! | field | form |
+//! |---|---|
+//! | `id`, `name` | `"text"` |
+//! | `triggers` | `&[Trigger::event("a/b"), Trigger::event_if("a/b", "cel"), Trigger::cron("0 9 * * *")]` |
+//! | `retries` | `Some(3)` or `None` |
+//! | `concurrency` | `Some(Concurrency::limit(5))`, `Some(Concurrency::keyed(5, "cel"))` or `None` |
+//!
+//! The file is lexed with function bodies blanked out (see [`crate::scan`]), its items are
+//! parsed with `syn`, and the `CONFIG` literal is read token by token, since these forms are
+//! few and `syn`'s expression parser is the slowest part of reading a file. When the literal
+//! does not have one of these forms, `syn` parses it to tell a syntax error from a value
+//! that is valid Rust but not a literal.
 
-use proc_macro2::Span;
+use std::ops::Range;
+
+use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
 use syn::spanned::Spanned;
-use syn::{Expr, ExprCall, ExprStruct, ImplItem, Item, Lit, Member};
+use syn::{ImplItem, Item, ItemImpl, Lit};
 
-use crate::model::{Concurrency, Trigger};
+use crate::diagnostic::Problem;
+use crate::scan::blank_fn_bodies;
 
-/// A problem in one event file, located by 1-based line and column.
+/// Stands in for the `CONFIG` expression while `syn` parses the items around it.
+const PLACEHOLDER: &str = "__switchyard_config";
+
+/// A value with the bytes of the source that wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    pub(crate) line: usize,
-    pub(crate) column: usize,
-    pub(crate) message: String,
+pub(crate) struct Located<T> {
+    pub(crate) value: T,
+    pub(crate) range: Range<usize>,
 }
 
-impl Problem {
-    fn at(span: Span, message: impl Into<String>) -> Problem {
-        let start = span.start();
-        Problem {
-            line: start.line,
-            column: start.column + 1,
-            message: message.into(),
-        }
-    }
+/// A trigger as written, with where each part is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ParsedTrigger {
+    Event {
+        event: Located<String>,
+        expression: Option<Located<String>>,
+    },
+    Cron {
+        cron: Located<String>,
+    },
 }
 
-/// The configuration found in one event file.
+/// A concurrency limit as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParsedConcurrency {
+    pub(crate) limit: Located<u32>,
+    pub(crate) key: Option<Located<String>>,
+}
+
+/// The configuration found in one event file; fields that were missing or unreadable are
+/// `None`, and the problems say why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Parsed {
     pub(crate) type_name: String,
-    pub(crate) id: String,
-    pub(crate) id_line: usize,
-    pub(crate) name: String,
-    pub(crate) triggers: Vec<Trigger>,
-    pub(crate) retries: Option<u32>,
-    pub(crate) concurrency: Option<Concurrency>,
+    /// The `Config` path of the literal, for problems about a missing field.
+    pub(crate) config_range: Range<usize>,
+    pub(crate) id: Option<Located<String>>,
+    pub(crate) name: Option<Located<String>>,
+    pub(crate) triggers: Option<Located<Vec<ParsedTrigger>>>,
+    /// `None` when absent, set to `None`, or unreadable.
+    pub(crate) retries: Option<Located<u32>>,
+    /// `None` when absent, set to `None`, or unreadable.
+    pub(crate) concurrency: Option<ParsedConcurrency>,
+    /// Every field the literal sets, readable or not.
+    pub(crate) fields: Vec<String>,
 }
 
-/// Parses `source` and reads the one `impl Function for T` it must contain.
-pub(crate) fn parse(source: &str) -> Result<Parsed, Vec<Problem>> {
-    let file = syn::parse_file(source)
-        .map_err(|error| vec![Problem::at(error.span(), error.to_string())])?;
+/// A problem at a byte range of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub(crate) range: Range<usize>,
+    pub(crate) problem: Problem,
+}
 
-    let impls: Vec<&syn::ItemImpl> = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Impl(item) if implements_function(item) => Some(item),
-            _ => None,
-        })
-        .collect();
-    let item = match impls.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(vec![Problem {
-                line: 1,
-                column: 1,
-                message: "event file defines no function: expected one `impl Function for T`"
-                    .into(),
-            }])
-        }
-        [_, second, ..] => {
-            return Err(vec![Problem::at(
-                second.span(),
-                format!(
-                    "event file defines {} functions; it must define exactly one",
-                    impls.len()
-                ),
-            )])
-        }
-    };
+/// Parses `text` and reads the one `impl Function` it must contain.
+///
+/// Returns what could be read and every problem found; the configuration is `None` when the
+/// file is not in the expected form at all.
+pub(crate) fn parse(text: &str) -> (Option<Parsed>, Vec<Found>) {
+    let mut reader = Reader { found: Vec::new() };
+    let parsed = reader.file(&without_preamble(text));
 
-    let type_name = match &*item.self_ty {
-        syn::Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default(),
-        other => {
-            return Err(vec![Problem::at(
-                other.span(),
-                "`Function` must be implemented for a named type",
-            )])
-        }
-    };
-    let config = item
-        .items
-        .iter()
-        .find_map(|item| match item {
+    // Spans were turned into byte ranges; drop this thread's copy of the source so that
+    // checking thousands of files keeps memory and span lookups small.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    (parsed, reader.found)
+}
+
+struct Reader {
+    found: Vec<Found>,
+}
+
+/// The text with a byte order mark and a shebang line turned into spaces, as rustc skips
+/// them, so that byte offsets stay those of the file.
+fn without_preamble(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut end = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[end..];
+    if rest.starts_with("#!") && !rest[2..].trim_start().starts_with('[') {
+        end += rest.find('\n').unwrap_or(rest.len());
+    }
+    if end == 0 {
+        return text.into();
+    }
+    format!("{}{}", " ".repeat(end), &text[end..]).into()
+}
+
+impl Reader {
+    fn file(&mut self, text: &str) -> Option<Parsed> {
+        let tokens = self.lex(text)?;
+        let mut configs = Vec::new();
+        let near: Vec<usize> = text.match_indices("CONFIG").map(|(at, _)| at).collect();
+        let tokens = take_configs(tokens, &near, &mut configs);
+        let file = match syn::parse2::<syn::File>(tokens) {
+            Ok(file) => file,
+            Err(error) => {
+                let message = error.to_string();
+                self.at(error.span(), Problem::Syntax { message });
+                return None;
+            }
+        };
+
+        let item = self.the_impl(&file)?;
+        let type_name = self.type_name(&file, item);
+        let Some(constant) = item.items.iter().find_map(|item| match item {
             ImplItem::Const(constant) if constant.ident == "CONFIG" => Some(constant),
             _ => None,
-        })
-        .ok_or_else(|| {
-            vec![Problem::at(
-                item.span(),
-                "`impl Function` has no `const CONFIG: Config`",
-            )]
-        })?;
-    let Expr::Struct(fields) = &config.expr else {
-        return Err(vec![Problem::at(
-            config.expr.span(),
-            "`CONFIG` must be a `Config { .. }` literal",
-        )]);
-    };
-
-    read_config(type_name, fields)
-}
-
-fn implements_function(item: &syn::ItemImpl) -> bool {
-    item.trait_
-        .as_ref()
-        .and_then(|(_, path, _)| path.segments.last())
-        .is_some_and(|segment| segment.ident == "Function")
-}
-
-fn read_config(type_name: String, config: &ExprStruct) -> Result<Parsed, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let mut parsed = Parsed {
-        type_name,
-        id: String::new(),
-        id_line: config.span().start().line,
-        name: String::new(),
-        triggers: Vec::new(),
-        retries: None,
-        concurrency: None,
-    };
-    let mut has_id = false;
-
-    for field in &config.fields {
-        let Member::Named(name) = &field.member else {
-            problems.push(Problem::at(
-                field.span(),
-                "unexpected unnamed field in `Config`",
-            ));
-            continue;
+        }) else {
+            let problem = Problem::MissingConfig { name: type_name };
+            self.at(item.self_ty.span(), problem);
+            return None;
         };
-        let result = match name.to_string().as_str() {
-            "id" => string(&field.expr).map(|id| {
-                has_id = true;
-                parsed.id_line = field.expr.span().start().line;
-                parsed.id = id;
-            }),
-            "name" => string(&field.expr).map(|name| parsed.name = name),
-            "triggers" => triggers(&field.expr).map(|triggers| parsed.triggers = triggers),
-            "retries" => option(&field.expr, integer).map(|retries| parsed.retries = retries),
-            "concurrency" => {
-                option(&field.expr, concurrency).map(|limit| parsed.concurrency = limit)
+
+        let at = constant.ident.span().byte_range().start;
+        let Some((_, tokens)) = configs.iter().find(|(start, _)| *start == at) else {
+            self.at(constant.expr.span(), Problem::ConfigNotLiteral);
+            return None;
+        };
+        let mut parsed = Parsed {
+            type_name,
+            ..Parsed::default()
+        };
+        self.config(tokens, &mut parsed)?;
+        Some(parsed)
+    }
+
+    /// Lexes the text with function bodies blanked; when the scanner is unsure, lexes the
+    /// original text, which reports lexing errors precisely, and empties bodies afterwards.
+    fn lex(&mut self, body: &str) -> Option<TokenStream> {
+        if let Some(blanked) = blank_fn_bodies(body) {
+            if let Ok(tokens) = blanked.parse::<TokenStream>() {
+                return Some(tokens);
             }
-            other => Err(Problem::at(
-                field.member.span(),
-                format!("unknown `Config` field `{other}`"),
-            )),
+        }
+        match body.parse::<TokenStream>() {
+            Ok(tokens) => Some(without_fn_bodies(tokens)),
+            Err(error) => {
+                let message = lex_message(body, error.span().byte_range().start);
+                self.at(error.span(), Problem::Syntax { message });
+                None
+            }
+        }
+    }
+
+    /// The one top-level `impl Function for T`.
+    fn the_impl<'a>(&mut self, file: &'a syn::File) -> Option<&'a ItemImpl> {
+        let mut top = Vec::new();
+        let mut nested = Vec::new();
+        collect_impls(&file.items, &mut top, &mut nested, false);
+        for item in &nested {
+            self.at(header_span(item), Problem::NestedFunction);
+        }
+
+        match top.as_slice() {
+            [one] if nested.is_empty() => Some(*one),
+            [] if nested.is_empty() => {
+                self.found.push(Found {
+                    range: 0..0,
+                    problem: Problem::NoFunction,
+                });
+                None
+            }
+            [_, rest @ ..] => {
+                let count = top.len() + nested.len();
+                for item in rest {
+                    let problem = Problem::TooManyFunctions { count };
+                    self.at(header_span(item), problem);
+                }
+                None
+            }
+            [] => None,
+        }
+    }
+
+    /// The name of the public unit struct the impl is for; a problem when there is none,
+    /// but reading goes on so that every problem of the file is found.
+    fn type_name(&mut self, file: &syn::File, item: &ItemImpl) -> String {
+        let ident = match &*item.self_ty {
+            syn::Type::Path(path)
+                if path.qself.is_none()
+                    && item.generics.params.is_empty()
+                    && path.path.segments.len() == 1
+                    && path.path.segments[0].arguments.is_none() =>
+            {
+                &path.path.segments[0].ident
+            }
+            other => {
+                self.at(other.span(), Problem::UnnamedType);
+                return quote::ToTokens::to_token_stream(other).to_string();
+            }
         };
-        if let Err(problem) = result {
-            problems.push(problem);
+
+        let declared = file.items.iter().any(|item| match item {
+            Item::Struct(s) => {
+                s.ident == *ident
+                    && matches!(s.vis, syn::Visibility::Public(_))
+                    && matches!(s.fields, syn::Fields::Unit)
+                    && s.generics.params.is_empty()
+            }
+            _ => false,
+        });
+        if !declared {
+            let problem = Problem::MissingStruct {
+                name: ident.to_string(),
+            };
+            self.at(ident.span(), problem);
+        }
+        ident.to_string()
+    }
+
+    /// Reads the `CONFIG` expression: `Config { field: value, .., ..Config::DEFAULT }`.
+    fn config(&mut self, tokens: &[TokenTree], parsed: &mut Parsed) -> Option<()> {
+        let literal = match tokens.split_last() {
+            Some((TokenTree::Group(group), path))
+                if group.delimiter() == Delimiter::Brace
+                    && path_of(path).is_some_and(|p| p.last().is_some_and(|s| s == "Config")) =>
+            {
+                parsed.config_range = span_range(path);
+                group
+            }
+            _ => {
+                if !self.syntax_error(tokens) {
+                    let range = span_range(tokens);
+                    self.found.push(Found {
+                        range,
+                        problem: Problem::ConfigNotLiteral,
+                    });
+                }
+                return None;
+            }
+        };
+
+        let fields: Vec<TokenTree> = literal.stream().into_iter().collect();
+        let chunks = split_commas(&fields);
+        let mut seen: Vec<String> = Vec::new();
+        for (index, chunk) in chunks.iter().enumerate() {
+            let is_last = index + 1 == chunks.len();
+            if chunk.is_empty() && is_last {
+                break;
+            }
+            if !self.field(chunk, is_last, &mut seen, parsed) {
+                // The literal is not a list of `name: value` fields; let syn say why.
+                if !self.syntax_error(tokens) {
+                    let range = span_range(chunk);
+                    self.found.push(Found {
+                        range,
+                        problem: Problem::ConfigNotLiteral,
+                    });
+                }
+                return None;
+            }
+        }
+        parsed.fields = seen;
+        Some(())
+    }
+
+    /// Reads one `name: value` or `..base` chunk; `false` when it is neither.
+    fn field(
+        &mut self,
+        chunk: &[TokenTree],
+        is_last: bool,
+        seen: &mut Vec<String>,
+        parsed: &mut Parsed,
+    ) -> bool {
+        if let [TokenTree::Punct(first), TokenTree::Punct(second), base @ ..] = chunk {
+            if first.as_char() == '.' && second.as_char() == '.' && !base.is_empty() && is_last {
+                let is_default = path_of(base)
+                    .is_some_and(|p| p.ends_with(&["Config".to_owned(), "DEFAULT".to_owned()]));
+                if !is_default && !self.syntax_error(base) {
+                    let range = span_range(base);
+                    self.found.push(Found {
+                        range,
+                        problem: Problem::InvalidBase,
+                    });
+                }
+                return true;
+            }
+            return false;
+        }
+        let [TokenTree::Ident(member), TokenTree::Punct(colon), value @ ..] = chunk else {
+            return false;
+        };
+        if colon.as_char() != ':' || colon.spacing() != Spacing::Alone || value.is_empty() {
+            return false;
+        }
+
+        let name = member.to_string();
+        if seen.contains(&name) {
+            self.at(member.span(), Problem::DuplicateField { field: name });
+            return true;
+        }
+        seen.push(name.clone());
+        let read = match name.as_str() {
+            "id" => string(value).map(|id| parsed.id = Some(id)),
+            "name" => string(value).map(|text| parsed.name = Some(text)),
+            "triggers" => triggers(value).map(|list| {
+                let range = span_range(value);
+                parsed.triggers = Some(Located { value: list, range });
+            }),
+            "retries" => option(value, integer).map(|retries| parsed.retries = retries),
+            "concurrency" => option(value, concurrency).map(|limit| parsed.concurrency = limit),
+            _ => {
+                self.at(member.span(), Problem::UnknownField { field: name });
+                return true;
+            }
+        };
+        if read.is_none() && !self.syntax_error(value) {
+            let range = span_range(value);
+            let problem = Problem::NotLiteral {
+                expected: expected_form(&name),
+                field: name,
+            };
+            self.found.push(Found { range, problem });
+        }
+        true
+    }
+
+    /// Reports the syntax error in `tokens` as an expression, if there is one.
+    fn syntax_error(&mut self, tokens: &[TokenTree]) -> bool {
+        let stream: TokenStream = tokens.iter().cloned().collect();
+        match syn::parse2::<syn::Expr>(stream) {
+            Ok(_) => false,
+            Err(error) => {
+                let span = if error.span().byte_range() == (0..0) {
+                    tokens.first().map_or(Span::call_site(), TokenTree::span)
+                } else {
+                    error.span()
+                };
+                let message = error.to_string();
+                self.at(span, Problem::Syntax { message });
+                true
+            }
         }
     }
-    if !has_id {
-        problems.push(Problem::at(config.span(), "`Config` has no `id`"));
-    }
 
-    if problems.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(problems)
+    fn at(&mut self, span: Span, problem: Problem) {
+        let range = span.byte_range();
+        self.found.push(Found { range, problem });
     }
 }
 
-fn string(expr: &Expr) -> Result<String, Problem> {
-    match expr {
-        Expr::Lit(lit) => match &lit.lit {
-            Lit::Str(text) => Ok(text.value()),
-            other => Err(Problem::at(other.span(), "expected a string literal")),
-        },
-        Expr::Group(group) => string(&group.expr),
-        other => Err(Problem::at(
-            other.span(),
-            "expected a string literal, which codegen can read at build time",
-        )),
-    }
-}
-
-fn integer(expr: &Expr) -> Result<u32, Problem> {
-    match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Int(int), ..
-        }) => int
-            .base10_parse()
-            .map_err(|error| Problem::at(int.span(), format!("expected a small integer: {error}"))),
-        other => Err(Problem::at(other.span(), "expected an integer literal")),
-    }
-}
-
-fn option<T>(expr: &Expr, inner: fn(&Expr) -> Result<T, Problem>) -> Result<Option<T>, Problem> {
-    match expr {
-        Expr::Path(path) if path.path.is_ident("None") => Ok(None),
-        Expr::Call(call) if is_call_to(call, &["Some"]) && call.args.len() == 1 => {
-            inner(&call.args[0]).map(Some)
-        }
-        other => Err(Problem::at(other.span(), "expected `Some(..)` or `None`")),
-    }
-}
-
-fn triggers(expr: &Expr) -> Result<Vec<Trigger>, Problem> {
-    let Expr::Reference(reference) = expr else {
-        return Err(Problem::at(expr.span(), "expected `&[Trigger::..]`"));
+/// Reads `"text"`.
+fn string(tokens: &[TokenTree]) -> Option<Located<String>> {
+    let [TokenTree::Literal(literal)] = tokens else {
+        return None;
     };
-    let Expr::Array(array) = &*reference.expr else {
-        return Err(Problem::at(expr.span(), "expected `&[Trigger::..]`"));
-    };
-    array.elems.iter().map(trigger).collect()
-}
-
-fn trigger(expr: &Expr) -> Result<Trigger, Problem> {
-    let Expr::Call(call) = expr else {
-        return Err(Problem::at(
-            expr.span(),
-            "expected `Trigger::event(..)`, `Trigger::event_if(..)` or `Trigger::cron(..)`",
-        ));
-    };
-    let args: Vec<&Expr> = call.args.iter().collect();
-    match (callee(call).as_deref(), args.as_slice()) {
-        (Some("event"), [name]) => Ok(Trigger::Event {
-            event: string(name)?,
-            expression: None,
+    match Lit::new(literal.clone()) {
+        Lit::Str(text) if text.suffix().is_empty() => Some(Located {
+            value: text.value(),
+            range: literal.span().byte_range(),
         }),
-        (Some("event_if"), [name, expression]) => Ok(Trigger::Event {
-            event: string(name)?,
-            expression: Some(string(expression)?),
-        }),
-        (Some("cron"), [schedule]) => Ok(Trigger::Cron {
-            cron: string(schedule)?,
-        }),
-        _ => Err(Problem::at(
-            call.span(),
-            "expected `Trigger::event(..)`, `Trigger::event_if(..)` or `Trigger::cron(..)`",
-        )),
-    }
-}
-
-fn concurrency(expr: &Expr) -> Result<Concurrency, Problem> {
-    let Expr::Call(call) = expr else {
-        return Err(Problem::at(
-            expr.span(),
-            "expected `Concurrency::limit(..)` or `Concurrency::keyed(..)`",
-        ));
-    };
-    let args: Vec<&Expr> = call.args.iter().collect();
-    match (callee(call).as_deref(), args.as_slice()) {
-        (Some("limit"), [limit]) => Ok(Concurrency {
-            limit: integer(limit)?,
-            key: None,
-        }),
-        (Some("keyed"), [limit, key]) => Ok(Concurrency {
-            limit: integer(limit)?,
-            key: Some(string(key)?),
-        }),
-        _ => Err(Problem::at(
-            call.span(),
-            "expected `Concurrency::limit(..)` or `Concurrency::keyed(..)`",
-        )),
-    }
-}
-
-fn callee(call: &ExprCall) -> Option<String> {
-    match &*call.func {
-        Expr::Path(path) => path
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string()),
         _ => None,
     }
 }
 
-fn is_call_to(call: &ExprCall, names: &[&str]) -> bool {
-    callee(call).is_some_and(|name| names.contains(&name.as_str()))
+/// Reads an integer literal that fits a `u32`.
+fn integer(tokens: &[TokenTree]) -> Option<Located<u32>> {
+    let [TokenTree::Literal(literal)] = tokens else {
+        return None;
+    };
+    match Lit::new(literal.clone()) {
+        Lit::Int(int) if matches!(int.suffix(), "" | "u32") => Some(Located {
+            value: int.base10_parse().ok()?,
+            range: literal.span().byte_range(),
+        }),
+        _ => None,
+    }
+}
+
+/// Reads `None` or `Some(inner)`.
+fn option<T>(tokens: &[TokenTree], inner: fn(&[TokenTree]) -> Option<T>) -> Option<Option<T>> {
+    match tokens {
+        [TokenTree::Ident(none)] if none == "None" => Some(None),
+        [TokenTree::Ident(some), TokenTree::Group(group)]
+            if some == "Some" && group.delimiter() == Delimiter::Parenthesis =>
+        {
+            let args: Vec<TokenTree> = group.stream().into_iter().collect();
+            inner(&args).map(Some)
+        }
+        _ => None,
+    }
+}
+
+/// Reads `&[Trigger::event(..), Trigger::event_if(..), Trigger::cron(..)]`.
+fn triggers(tokens: &[TokenTree]) -> Option<Vec<ParsedTrigger>> {
+    let [TokenTree::Punct(and), TokenTree::Group(list)] = tokens else {
+        return None;
+    };
+    if and.as_char() != '&' || list.delimiter() != Delimiter::Bracket {
+        return None;
+    }
+
+    let elements: Vec<TokenTree> = list.stream().into_iter().collect();
+    let mut chunks = split_commas(&elements);
+    if chunks.last().is_some_and(|chunk| chunk.is_empty()) {
+        chunks.pop();
+    }
+    chunks.into_iter().map(trigger).collect()
+}
+
+fn trigger(tokens: &[TokenTree]) -> Option<ParsedTrigger> {
+    let (function, args) = call_of(tokens, "Trigger")?;
+    match (function.as_str(), args.as_slice()) {
+        ("event", [event]) => Some(ParsedTrigger::Event {
+            event: string(event)?,
+            expression: None,
+        }),
+        ("event_if", [event, expression]) => Some(ParsedTrigger::Event {
+            event: string(event)?,
+            expression: Some(string(expression)?),
+        }),
+        ("cron", [cron]) => Some(ParsedTrigger::Cron {
+            cron: string(cron)?,
+        }),
+        _ => None,
+    }
+}
+
+/// Reads `Concurrency::limit(n)` or `Concurrency::keyed(n, "key")`.
+fn concurrency(tokens: &[TokenTree]) -> Option<ParsedConcurrency> {
+    let (function, args) = call_of(tokens, "Concurrency")?;
+    match (function.as_str(), args.as_slice()) {
+        ("limit", [limit]) => Some(ParsedConcurrency {
+            limit: integer(limit)?,
+            key: None,
+        }),
+        ("keyed", [limit, key]) => Some(ParsedConcurrency {
+            limit: integer(limit)?,
+            key: Some(string(key)?),
+        }),
+        _ => None,
+    }
+}
+
+/// Splits `<..>::<owner>::<function>(<args>)` into the function name and its arguments.
+fn call_of(tokens: &[TokenTree], owner: &str) -> Option<(String, Vec<Vec<TokenTree>>)> {
+    let (TokenTree::Group(args), path) = tokens.split_last()? else {
+        return None;
+    };
+    let path = path_of(path)?;
+    if args.delimiter() != Delimiter::Parenthesis || path.len() < 2 {
+        return None;
+    }
+    if path[path.len() - 2] != owner {
+        return None;
+    }
+
+    let trees: Vec<TokenTree> = args.stream().into_iter().collect();
+    let mut chunks = split_commas(&trees);
+    if chunks.last().is_some_and(|chunk| chunk.is_empty()) {
+        chunks.pop();
+    }
+    let args = chunks.into_iter().map(<[TokenTree]>::to_vec).collect();
+    Some((path[path.len() - 1].clone(), args))
+}
+
+/// The segments of a plain path such as `::a::b::C`, or `None` for anything else.
+fn path_of(tokens: &[TokenTree]) -> Option<Vec<String>> {
+    let mut segments = Vec::new();
+    let mut rest = tokens;
+    if let [TokenTree::Punct(a), TokenTree::Punct(b), tail @ ..] = rest {
+        if a.as_char() == ':' && b.as_char() == ':' {
+            rest = tail;
+        }
+    }
+    loop {
+        let [TokenTree::Ident(ident), tail @ ..] = rest else {
+            return None;
+        };
+        segments.push(ident.to_string());
+        match tail {
+            [] => return Some(segments),
+            [TokenTree::Punct(a), TokenTree::Punct(b), tail @ ..]
+                if a.as_char() == ':' && a.spacing() == Spacing::Joint && b.as_char() == ':' =>
+            {
+                rest = tail;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Splits tokens at top-level commas; a trailing comma leaves an empty last chunk.
+fn split_commas(tokens: &[TokenTree]) -> Vec<&[TokenTree]> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for (index, token) in tokens.iter().enumerate() {
+        if matches!(token, TokenTree::Punct(p) if p.as_char() == ',') {
+            chunks.push(&tokens[start..index]);
+            start = index + 1;
+        }
+    }
+    chunks.push(&tokens[start..]);
+    chunks
+}
+
+/// The byte range from the first token's start to the last token's end.
+fn span_range(tokens: &[TokenTree]) -> Range<usize> {
+    match (tokens.first(), tokens.last()) {
+        (Some(first), Some(last)) => first.span().byte_range().start..last.span().byte_range().end,
+        _ => 0..0,
+    }
+}
+
+/// Replaces the expression of every `const CONFIG: .. = <expr>;` with a placeholder, keeping
+/// the expression's tokens by the byte offset of its `CONFIG`. Only groups that hold one of
+/// the byte offsets in `near` (where the text says `CONFIG`) are looked into.
+fn take_configs(
+    tokens: TokenStream,
+    near: &[usize],
+    configs: &mut Vec<(usize, Vec<TokenTree>)>,
+) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut index = 0;
+
+    while index < trees.len() {
+        if let Some((equals, end)) = config_expression(&trees, index) {
+            let at = trees[index + 1].span().byte_range().start;
+            let expression = trees[equals + 1..end].to_vec();
+            let span = expression[0].span();
+            out.extend(trees[index..=equals].iter().cloned());
+            out.push(TokenTree::Ident(Ident::new(PLACEHOLDER, span)));
+            configs.push((at, expression));
+            index = end;
+            continue;
+        }
+        out.push(match &trees[index] {
+            TokenTree::Group(group) if holds_any(group.span(), near) => {
+                let stream = take_configs(group.stream(), near, configs);
+                let mut inner = Group::new(group.delimiter(), stream);
+                inner.set_span(group.span());
+                TokenTree::Group(inner)
+            }
+            other => other.clone(),
+        });
+        index += 1;
+    }
+    out.into_iter().collect()
+}
+
+fn holds_any(span: Span, offsets: &[usize]) -> bool {
+    let range = span.byte_range();
+    offsets.iter().any(|at| range.contains(at))
+}
+
+/// For `const CONFIG: T = <expr>;` starting at `index`, the positions of `=` and `;`.
+fn config_expression(trees: &[TokenTree], index: usize) -> Option<(usize, usize)> {
+    let is_ident =
+        |i: usize, name: &str| matches!(trees.get(i), Some(TokenTree::Ident(x)) if x == name);
+    let is_punct =
+        |i: usize, c: char| matches!(trees.get(i), Some(TokenTree::Punct(p)) if p.as_char() == c);
+    if !(is_ident(index, "const") && is_ident(index + 1, "CONFIG") && is_punct(index + 2, ':')) {
+        return None;
+    }
+
+    let equals = (index + 3..trees.len())
+        .take_while(|i| !is_punct(*i, ';'))
+        .find(|i| is_punct(*i, '='))?;
+    let end = (equals + 1..trees.len()).find(|i| is_punct(*i, ';'))?;
+    (end > equals + 1).then_some((equals, end))
+}
+
+/// Replaces the body of every `fn` with an empty block, keeping all spans; the fallback for
+/// files the scanner of [`crate::scan`] was unsure about.
+fn without_fn_bodies(tokens: TokenStream) -> TokenStream {
+    let mut after_fn = false;
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            TokenTree::Ident(ident) => {
+                after_fn |= ident == "fn";
+                TokenTree::Ident(ident)
+            }
+            TokenTree::Punct(punct) => {
+                // A `fn` pointer type or a declaration without a body ends at `;`.
+                after_fn &= punct.as_char() != ';';
+                TokenTree::Punct(punct)
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                let stream = if after_fn {
+                    TokenStream::new()
+                } else {
+                    without_fn_bodies(group.stream())
+                };
+                after_fn = false;
+                let mut replaced = Group::new(Delimiter::Brace, stream);
+                replaced.set_span(group.span());
+                TokenTree::Group(replaced)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// A message for a lexing error, from the character where lexing stopped.
+fn lex_message(text: &str, at: usize) -> String {
+    match text.get(at..).and_then(|rest| rest.chars().next()) {
+        Some(open @ ('{' | '(' | '[')) => format!("unclosed delimiter `{open}`"),
+        Some(close @ ('}' | ')' | ']')) => format!("unexpected closing delimiter `{close}`"),
+        Some('"') => "unterminated string literal".to_owned(),
+        Some('\'') => "unterminated character literal".to_owned(),
+        Some('/') => "unterminated block comment".to_owned(),
+        Some(c) if c.is_ascii_digit() => "invalid number literal".to_owned(),
+        _ => "invalid token".to_owned(),
+    }
+}
+
+/// What each `Config` field must look like, for messages.
+fn expected_form(field: &str) -> &'static str {
+    match field {
+        "id" | "name" => "a string literal",
+        "triggers" => {
+            "`&[..]` of `Trigger::event(\"..\")`, `Trigger::event_if(\"..\", \"..\")` or \
+             `Trigger::cron(\"..\")` with string literals"
+        }
+        "retries" => "`None` or `Some(n)` with an integer literal",
+        "concurrency" => {
+            "`None`, `Some(Concurrency::limit(n))` or `Some(Concurrency::keyed(n, \"..\"))` \
+             with literals"
+        }
+        _ => "a literal",
+    }
+}
+
+/// Collects `impl Function for ..` items, separating those inside inline modules.
+fn collect_impls<'a>(
+    items: &'a [Item],
+    top: &mut Vec<&'a ItemImpl>,
+    nested: &mut Vec<&'a ItemImpl>,
+    inside_module: bool,
+) {
+    for item in items {
+        match item {
+            Item::Impl(item) if implements_function(item) => {
+                if inside_module {
+                    nested.push(item);
+                } else {
+                    top.push(item);
+                }
+            }
+            Item::Mod(module) => {
+                if let Some((_, items)) = &module.content {
+                    collect_impls(items, top, nested, true);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn implements_function(item: &ItemImpl) -> bool {
+    item.trait_.as_ref().is_some_and(|(_, path, _)| {
+        path.segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Function")
+    })
+}
+
+/// The span of an impl's header, `impl Function for T`, rather than its whole body.
+fn header_span(item: &ItemImpl) -> Span {
+    let end = item.self_ty.span();
+    item.impl_token.span.join(end).unwrap_or(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+use switchyard_runtime::prelude::*;
+
+pub struct Welcome;
+
+impl Function for Welcome {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "welcome",
+        name: "Send the welcome email",
+        triggers: &[
+            Trigger::event("auth/user.signed-up"),
+            Trigger::event_if("auth/user.invited", "event.data.admin"),
+            Trigger::cron("TZ=Europe/Paris 0 9 * * *"),
+        ],
+        retries: Some(3),
+        concurrency: Some(Concurrency::keyed(2, "event.data.user_id")),
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<Value> {
+        Ok(ctx.event.data)
+    }
+}
+"#;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        parse(text)
+            .1
+            .into_iter()
+            .map(|found| found.problem)
+            .collect()
+    }
+
+    fn event_file(config: &str) -> String {
+        format!("pub struct F;\nimpl Function for F {{\n    const CONFIG: Config = {config};\n}}\n")
+    }
+
+    #[test]
+    fn reads_every_field_of_a_well_formed_file() {
+        let (parsed, found) = parse(GOOD);
+
+        let parsed = parsed.unwrap();
+        assert_eq!(found, []);
+        assert_eq!(parsed.type_name, "Welcome");
+        assert_eq!(parsed.id.as_ref().unwrap().value, "welcome");
+        assert_eq!(&GOOD[parsed.id.unwrap().range], "\"welcome\"");
+        assert_eq!(parsed.name.unwrap().value, "Send the welcome email");
+        assert_eq!(parsed.triggers.unwrap().value.len(), 3);
+        assert_eq!(parsed.retries.unwrap().value, 3);
+        let concurrency = parsed.concurrency.unwrap();
+        assert_eq!(concurrency.limit.value, 2);
+        assert_eq!(concurrency.key.unwrap().value, "event.data.user_id");
+    }
+
+    #[test]
+    fn locates_problems_after_a_byte_order_mark_and_shebang() {
+        let text = format!(
+            "\u{feff}#!/usr/bin/env run\n{}",
+            event_file("Config { id: X }")
+        );
+
+        let (_, found) = parse(&text);
+
+        assert_eq!(&text[found[0].range.clone()], "X");
+    }
+
+    #[test]
+    fn rejects_files_not_in_the_expected_form() {
+        let two = format!(
+            "{}\npub struct G;\nimpl Function for G {{}}\n",
+            event_file("C")
+        );
+        let cases = [
+            ("fn main( {", "syntax error: unclosed delimiter"),
+            ("fn main() { let s = \"x; }", "syntax error: unterminated string literal"),
+            ("fn main() { ) }", "syntax error: unexpected closing delimiter `)`"),
+            ("pub struct F { a: u8 b: u8 }", "syntax error: expected `,`"),
+            ("pub struct F; impl Function for F { const CONFIG: Config = Config { id: }; }", "syntax error"),
+            ("pub struct F;", "no function"),
+            (two.as_str(), "2 functions"),
+            ("mod m { pub struct F; impl Function for F {} }", "top level"),
+            ("struct F; impl Function for F { const CONFIG: Config = Config {}; }", "pub struct F;"),
+            ("pub struct F(u8); impl Function for F { const CONFIG: Config = Config { id: \"x\", triggers: &[] }; }", "pub struct F;"),
+            ("pub struct F; impl Function for Vec<F> { const CONFIG: Config = C; }", "unit struct"),
+            ("pub struct F; impl Function for F {}", "no `const CONFIG: Config`"),
+            (&event_file("DEFAULT_CONFIG"), "`Config { .. }` literal"),
+            (&event_file("Other { id: \"x\" }"), "`Config { .. }` literal"),
+        ];
+
+        for (text, expected) in cases {
+            let messages: Vec<String> = problems(text).iter().map(|p| p.to_string()).collect();
+            assert!(
+                messages.iter().any(|m| m.contains(expected)),
+                "{text}: {messages:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_fields_that_are_not_literals() {
+        let cases = [
+            ("Config { id: ID }", "field `id` must be a string literal"),
+            (
+                "Config { id: concat!(\"a\") }",
+                "field `id` must be a string literal",
+            ),
+            (
+                "Config { name: 7 }",
+                "field `name` must be a string literal",
+            ),
+            (
+                "Config { triggers: TRIGGERS }",
+                "field `triggers` must be `&[..]`",
+            ),
+            (
+                "Config { triggers: &[Trigger::event(NAME)] }",
+                "field `triggers`",
+            ),
+            ("Config { triggers: &[event(\"a\")] }", "field `triggers`"),
+            (
+                "Config { triggers: &[Trigger::Cron { cron: \"x\" }] }",
+                "field `triggers`",
+            ),
+            (
+                "Config { retries: 3 }",
+                "field `retries` must be `None` or `Some(n)`",
+            ),
+            ("Config { retries: Some(1 + 2) }", "field `retries`"),
+            ("Config { retries: Some(-1) }", "field `retries`"),
+            ("Config { retries: Some(3u8) }", "field `retries`"),
+            ("Config { concurrency: Some(5) }", "field `concurrency`"),
+            (
+                "Config { concurrency: Some(Concurrency::keyed(5, KEY)) }",
+                "field `concurrency`",
+            ),
+            (
+                "Config { timeout: None }",
+                "unknown `Config` field `timeout`",
+            ),
+            ("Config { id: \"a\", id: \"b\" }", "field `id` is set twice"),
+            ("Config { id: \"a\", ..OTHER }", "only `..Config::DEFAULT`"),
+        ];
+
+        for (config, expected) in cases {
+            let messages: Vec<String> = problems(&event_file(config))
+                .iter()
+                .map(|p| p.to_string())
+                .collect();
+            assert!(
+                messages.len() == 1 && messages[0].contains(expected),
+                "{config}: {messages:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn skips_function_bodies_but_not_the_items_around_them() {
+        let text = format!(
+            "{}\nfn helper() -> u8 {{ let x = ; }}\ntype H = fn(u8);\nconst K: u8 = {{ 1 }};",
+            GOOD
+        );
+
+        let (parsed, found) = parse(&text);
+
+        assert_eq!(found, []);
+        assert_eq!(parsed.unwrap().id.unwrap().value, "welcome");
+    }
+
+    #[test]
+    fn reports_every_bad_field_of_one_file() {
+        let config = "Config { id: ID, name: NAME, retries: R, colour: None, ..Config::DEFAULT }";
+
+        let found = problems(&event_file(config));
+
+        assert_eq!(found.len(), 4, "{found:?}");
+    }
 }
