@@ -399,6 +399,11 @@ fn duplicate_id_fails_the_build_naming_both_files() {
     let build = project.build();
 
     assert!(!build.success, "a duplicate id built:\n{}", build.log);
+    assert!(
+        build.log.contains("`one`"),
+        "the id is not named in:\n{}",
+        build.log
+    );
     for file in [
         "features/a/events/event-one.rs",
         "features/c/events/event-copy.rs",
