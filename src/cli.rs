@@ -1,10 +1,11 @@
-//! The `switchyard` command line: `serve` (the default), `functions` and `invoke`.
+//! The `switchyard` command line: `serve` (the default), `functions`, `invoke` and `send`.
 //!
 //! Exit codes: 0 on success, 1 when an invoked function fails or the server cannot run, 2
 //! when the input is at fault (arguments, configuration, function id, event file).
 
 mod functions;
 mod invoke;
+mod send;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -15,10 +16,13 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use switchyard_runtime::Registry;
 
 use crate::config::{self, Config, ConfigError};
+use crate::event_api::EventApiError;
+use crate::inngest_api::ApiError;
 use crate::registry::REGISTRY;
 use crate::server::{self, AppState, ServeError};
 
 pub use invoke::InvokeError;
+pub use send::SendError;
 
 /// Serve, list and run the Inngest functions found under `features/`.
 #[derive(Debug, Parser)]
@@ -47,6 +51,8 @@ pub enum Command {
     Functions(FunctionsArgs),
     /// Run one function in-process against an event read from a file, every step inline.
     Invoke(InvokeArgs),
+    /// Send one event to Inngest's event API (INNGEST_EVENT_KEY, INNGEST_EVENT_API_BASE_URL).
+    Send(SendArgs),
 }
 
 /// Options of `serve`.
@@ -118,6 +124,21 @@ pub struct InvokeArgs {
     pub json: bool,
 }
 
+/// Options of `send`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// The event name, such as `auth/user.signed-up`.
+    pub name: String,
+
+    /// The event's `data`, as a JSON object.
+    #[arg(long, value_name = "JSON", conflicts_with = "file")]
+    pub data: Option<String>,
+
+    /// A JSON file holding the event's `data`.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
 /// Why a command could not do its job.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -127,6 +148,15 @@ pub enum CliError {
     /// The function or its event could not be found or read.
     #[error(transparent)]
     Invoke(#[from] InvokeError),
+    /// The event to send is malformed.
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// The event API did not take the event.
+    #[error(transparent)]
+    EventApi(#[from] EventApiError),
+    /// The HTTP client could not be set up.
+    #[error(transparent)]
+    Client(#[from] ApiError),
     /// The server could not run.
     #[error(transparent)]
     Serve(#[from] ServeError),
@@ -142,8 +172,12 @@ impl CliError {
     /// 2 when the input is at fault, 1 otherwise.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            CliError::Config(_) | CliError::Invoke(_) => ExitCode::from(2),
-            CliError::Serve(_) | CliError::Json(_) | CliError::Stdout(_) => ExitCode::FAILURE,
+            CliError::Config(_) | CliError::Invoke(_) | CliError::Send(_) => ExitCode::from(2),
+            CliError::EventApi(_)
+            | CliError::Client(_)
+            | CliError::Serve(_)
+            | CliError::Json(_)
+            | CliError::Stdout(_) => ExitCode::FAILURE,
         }
     }
 }
@@ -180,6 +214,7 @@ fn execute(
         Command::Serve(args) => serve(config, registry, &args),
         Command::Functions(args) => functions::run(registry, &config, &args),
         Command::Invoke(args) => invoke::run(registry, &config, &args),
+        Command::Send(args) => send::run(&config, &args),
     }
 }
 
@@ -188,9 +223,10 @@ fn serve(
     registry: &'static Registry,
     args: &ServeArgs,
 ) -> Result<ExitCode, CliError> {
+    config.check_serve()?;
     let host = args.host.as_deref().unwrap_or(ServeArgs::DEFAULT_HOST);
     let port = config::serve_port(args.port, config::env_var)?;
-    let state = AppState { config, registry };
+    let state = AppState::new(config, registry)?;
     actix_web::rt::System::new().block_on(server::run(state, host, port))?;
     Ok(ExitCode::SUCCESS)
 }

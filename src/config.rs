@@ -1,23 +1,39 @@
 //! Configuration read from the environment, in one place.
 //!
+//! Switchyard's own settings:
+//!
 //! - `SWITCHYARD_APP_ID`: the app id (`--app-id` wins), default `switchyard`.
 //! - `PORT`: the port `serve` listens on (`--port` wins), default 3000.
+//! - `SWITCHYARD_MAX_BODY_BYTES`: the largest request body the serve endpoint reads, default
+//!   8 MiB (Inngest sends at most 4 MiB, then switches to `use_api`).
+//!
+//! Inngest's variables, read as the official SDKs read them (PROTOCOL.md 4):
+//!
 //! - `INNGEST_DEV`: `1` or `true` selects dev mode, `0` or `false` cloud mode; any other
 //!   value selects dev mode with that dev server URL (`http://` added when the scheme is
 //!   missing).
-//! - `INNGEST_SIGNING_KEY`: the signing key; when `INNGEST_DEV` is unset, its presence
-//!   selects cloud mode.
-//! - `INNGEST_SIGNING_KEY_FALLBACK`: the rotation key.
-//! - `INNGEST_EVENT_KEY`: the event key.
-//!
-//! `INNGEST_DEV` is read as the JS SDK v4 reads it. When it is unset (or empty) the mode is
-//! dev, unless `INNGEST_SIGNING_KEY` is set, in which case it is cloud: a local `cargo run`
-//! works without any variable, and a deployment that holds a signing key never drops into
-//! dev mode, where requests are not verified, by accident.
+//! - `INNGEST_SIGNING_KEY`, `INNGEST_SIGNING_KEY_FALLBACK`: the signing key and the rotation
+//!   key. When `INNGEST_DEV` is unset (or empty), the presence of a signing key selects cloud
+//!   mode: a local `cargo run` works without any variable, and a deployment that holds a
+//!   signing key never drops into dev mode, where requests are not verified, by accident.
+//! - `INNGEST_EVENT_KEY`: the key for sending events.
+//! - `INNGEST_ENV`: the branch environment, sent as `X-Inngest-Env`.
+//! - `INNGEST_API_BASE_URL`, `INNGEST_EVENT_API_BASE_URL`, `INNGEST_BASE_URL`: where Inngest's
+//!   API and event API live. A specific variable beats `INNGEST_BASE_URL`, which beats a URL
+//!   in `INNGEST_DEV`, which beats the mode's default (dev: `http://localhost:8288` for both;
+//!   cloud: `https://api.inngest.com` and `https://inn.gs`).
+//! - `INNGEST_SERVE_ORIGIN`, `INNGEST_SERVE_PATH`: the origin (`https://` added when the
+//!   scheme is missing) and path of the URL registered at sync, instead of the ones taken
+//!   from the request.
+//! - `INNGEST_ALLOW_IN_BAND_SYNC`: `false` or `0` turns in-band sync off (default on).
+//! - `INNGEST_ENABLE_UNAUTHED_SYNC`: `false` or `0` makes cloud mode refuse unsigned
+//!   out-of-band syncs too (default: accepted).
 
 use std::fmt;
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+use switchyard_runtime::signature::SigningKey;
 
 /// The variable that holds the app id.
 pub const APP_ID_VAR: &str = "SWITCHYARD_APP_ID";
@@ -31,10 +47,35 @@ pub const PORT_VAR: &str = "PORT";
 /// The port `serve` listens on when neither `--port` nor `PORT` is given.
 pub const DEFAULT_PORT: u16 = 3000;
 
+/// The variable that caps request bodies, in bytes.
+pub const MAX_BODY_VAR: &str = "SWITCHYARD_MAX_BODY_BYTES";
+
+/// The body cap when `SWITCHYARD_MAX_BODY_BYTES` is unset: twice Inngest's 4 MiB requests.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// The variable that holds the signing key.
+pub const SIGNING_KEY_VAR: &str = "INNGEST_SIGNING_KEY";
+
+/// Where Inngest's dev server listens by default, for both APIs.
+pub const DEV_SERVER_ORIGIN: &str = "http://localhost:8288";
+
+/// Inngest Cloud's API origin.
+pub const CLOUD_API_ORIGIN: &str = "https://api.inngest.com";
+
+/// Inngest Cloud's event API origin.
+pub const CLOUD_EVENT_API_ORIGIN: &str = "https://inn.gs";
+
 const DEV_VAR: &str = "INNGEST_DEV";
-const SIGNING_KEY_VAR: &str = "INNGEST_SIGNING_KEY";
 const SIGNING_KEY_FALLBACK_VAR: &str = "INNGEST_SIGNING_KEY_FALLBACK";
 const EVENT_KEY_VAR: &str = "INNGEST_EVENT_KEY";
+const ENV_VAR: &str = "INNGEST_ENV";
+const BASE_URL_VAR: &str = "INNGEST_BASE_URL";
+const API_BASE_URL_VAR: &str = "INNGEST_API_BASE_URL";
+const EVENT_API_BASE_URL_VAR: &str = "INNGEST_EVENT_API_BASE_URL";
+const SERVE_ORIGIN_VAR: &str = "INNGEST_SERVE_ORIGIN";
+const SERVE_PATH_VAR: &str = "INNGEST_SERVE_PATH";
+const ALLOW_IN_BAND_SYNC_VAR: &str = "INNGEST_ALLOW_IN_BAND_SYNC";
+const ENABLE_UNAUTHED_SYNC_VAR: &str = "INNGEST_ENABLE_UNAUTHED_SYNC";
 
 /// Whether the app talks to a local dev server or to Inngest Cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,6 +103,33 @@ impl fmt::Display for Mode {
     }
 }
 
+/// An event key; its `Debug` form never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EventKey(String);
+
+impl EventKey {
+    /// Wraps a key as read from `INNGEST_EVENT_KEY`.
+    pub fn new(key: impl Into<String>) -> EventKey {
+        EventKey(key.into())
+    }
+
+    /// The key itself, for the event API's URL only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Hex SHA-256 of the key, as introspection shows it.
+    pub fn hashed(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+impl fmt::Debug for EventKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EventKey(<redacted>)")
+    }
+}
+
 /// Why the configuration cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -74,11 +142,21 @@ pub enum ConfigError {
         /// The value of the variable.
         value: String,
     },
+    /// `SWITCHYARD_MAX_BODY_BYTES` does not hold a positive number of bytes.
+    #[error("invalid {MAX_BODY_VAR} `{value}`: expected a number of bytes above zero")]
+    InvalidMaxBody {
+        /// The value of the variable.
+        value: String,
+    },
+    /// Cloud mode was chosen but no key can verify Inngest's requests.
+    #[error(
+        "cloud mode needs a signing key to verify requests: set {SIGNING_KEY_VAR} (or \
+         {DEV_VAR}=1 to run against a local dev server)"
+    )]
+    MissingSigningKey,
 }
 
-/// The app's configuration: its id, its mode and which keys are present.
-// TODO: signing keys themselves, API and event origins, and the serve origin and path are
-// not read yet; they arrive with the sync and execution protocol.
+/// The app's configuration, read once at startup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The app id; Inngest names functions `<app id>-<function id>`.
@@ -87,12 +165,28 @@ pub struct Config {
     pub mode: Mode,
     /// The dev server URL given in `INNGEST_DEV`, if it held one.
     pub dev_server_url: Option<String>,
-    /// Whether `INNGEST_EVENT_KEY` is set.
-    pub has_event_key: bool,
-    /// Whether `INNGEST_SIGNING_KEY` is set.
-    pub has_signing_key: bool,
-    /// Whether `INNGEST_SIGNING_KEY_FALLBACK` is set.
-    pub has_signing_key_fallback: bool,
+    /// The signing key.
+    pub signing_key: Option<SigningKey>,
+    /// The rotation key, tried after the signing key.
+    pub signing_key_fallback: Option<SigningKey>,
+    /// The key for sending events.
+    pub event_key: Option<EventKey>,
+    /// The branch environment, sent as `X-Inngest-Env`.
+    pub env: Option<String>,
+    /// Origin of Inngest's API (`/fn/register`, `/v0/runs/..`), without a trailing slash.
+    pub api_origin: String,
+    /// Origin of Inngest's event API (`/e/<key>`), without a trailing slash.
+    pub event_api_origin: String,
+    /// Origin of the URL registered at sync, instead of the request's.
+    pub serve_origin: Option<String>,
+    /// Path of the URL registered at sync, instead of the request's.
+    pub serve_path: Option<String>,
+    /// Whether a PUT may ask for an in-band sync.
+    pub allow_in_band_sync: bool,
+    /// Whether cloud mode accepts an out-of-band sync that is not signed.
+    pub enable_unauthed_sync: bool,
+    /// The largest request body the serve endpoint reads, in bytes.
+    pub max_body_bytes: usize,
 }
 
 impl Config {
@@ -100,7 +194,8 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// Returns [`ConfigError::EmptyAppId`] when the app id is blank.
+    /// Returns [`ConfigError::EmptyAppId`] when the app id is blank and
+    /// [`ConfigError::InvalidMaxBody`] when the body cap is not a positive number.
     pub fn from_env(app_id: Option<&str>) -> Result<Config, ConfigError> {
         Config::from_lookup(app_id, env_var)
     }
@@ -112,12 +207,17 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// Returns [`ConfigError::EmptyAppId`] when the app id is blank.
+    /// Returns [`ConfigError::EmptyAppId`] when the app id is blank and
+    /// [`ConfigError::InvalidMaxBody`] when the body cap is not a positive number.
     pub fn from_lookup(
         app_id: Option<&str>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let set = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
         let from_env = set(APP_ID_VAR);
         let app_id = app_id
             .or(from_env.as_deref())
@@ -127,26 +227,86 @@ impl Config {
             return Err(ConfigError::EmptyAppId);
         }
 
-        let has_signing_key = set(SIGNING_KEY_VAR).is_some();
+        let signing_key = set(SIGNING_KEY_VAR).map(|key| SigningKey::new(&key));
         let (mode, dev_server_url) = match set(DEV_VAR) {
             Some(value) => parse_dev_var(&value),
-            None if has_signing_key => (Mode::Cloud, None),
+            None if signing_key.is_some() => (Mode::Cloud, None),
             None => (Mode::Dev, None),
+        };
+
+        let (default_api, default_events) = match (&dev_server_url, mode) {
+            (Some(url), _) => (url.clone(), url.clone()),
+            (None, Mode::Dev) => (DEV_SERVER_ORIGIN.to_owned(), DEV_SERVER_ORIGIN.to_owned()),
+            (None, Mode::Cloud) => (
+                CLOUD_API_ORIGIN.to_owned(),
+                CLOUD_EVENT_API_ORIGIN.to_owned(),
+            ),
+        };
+        let base = set(BASE_URL_VAR);
+        let origin = |specific: &str, default: &str| {
+            let chosen = set(specific).or_else(|| base.clone());
+            trim_origin(chosen.as_deref().unwrap_or(default))
         };
 
         Ok(Config {
             app_id: app_id.to_owned(),
             mode,
             dev_server_url,
-            has_event_key: set(EVENT_KEY_VAR).is_some(),
-            has_signing_key,
-            has_signing_key_fallback: set(SIGNING_KEY_FALLBACK_VAR).is_some(),
+            signing_key,
+            signing_key_fallback: set(SIGNING_KEY_FALLBACK_VAR).map(|key| SigningKey::new(&key)),
+            event_key: set(EVENT_KEY_VAR).map(EventKey::new),
+            env: set(ENV_VAR),
+            api_origin: origin(API_BASE_URL_VAR, &default_api),
+            event_api_origin: origin(EVENT_API_BASE_URL_VAR, &default_events),
+            serve_origin: set(SERVE_ORIGIN_VAR).map(|origin| serve_origin(&origin)),
+            serve_path: set(SERVE_PATH_VAR).map(|path| serve_path(&path)),
+            allow_in_band_sync: set(ALLOW_IN_BAND_SYNC_VAR).is_none_or(|value| !is_false(&value)),
+            enable_unauthed_sync: set(ENABLE_UNAUTHED_SYNC_VAR)
+                .is_none_or(|value| !is_false(&value)),
+            max_body_bytes: max_body_bytes(set(MAX_BODY_VAR))?,
         })
     }
 
     /// Whether the app runs in dev mode.
     pub fn is_dev(&self) -> bool {
         self.mode == Mode::Dev
+    }
+
+    /// Whether an event key is configured.
+    pub fn has_event_key(&self) -> bool {
+        self.event_key.is_some()
+    }
+
+    /// Whether a signing key is configured.
+    pub fn has_signing_key(&self) -> bool {
+        self.signing_key.is_some()
+    }
+
+    /// Whether a fallback signing key is configured.
+    pub fn has_signing_key_fallback(&self) -> bool {
+        self.signing_key_fallback.is_some()
+    }
+
+    /// The keys to verify with and to authenticate to Inngest with: the signing key, then
+    /// the fallback key.
+    pub fn signing_keys(&self) -> Vec<SigningKey> {
+        self.signing_key
+            .iter()
+            .chain(&self.signing_key_fallback)
+            .cloned()
+            .collect()
+    }
+
+    /// Checks that the app can serve Inngest safely.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::MissingSigningKey`] in cloud mode without a signing key.
+    pub fn check_serve(&self) -> Result<(), ConfigError> {
+        if self.mode == Mode::Cloud && self.signing_key.is_none() {
+            return Err(ConfigError::MissingSigningKey);
+        }
+        Ok(())
     }
 }
 
@@ -180,12 +340,43 @@ pub fn env_var(name: &str) -> Option<String> {
 
 /// Reads a non-empty `INNGEST_DEV`: a boolean, or else the dev server's URL.
 fn parse_dev_var(value: &str) -> (Mode, Option<String>) {
-    let value = value.trim();
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" => (Mode::Dev, None),
         "0" | "false" => (Mode::Cloud, None),
-        _ if value.contains("://") => (Mode::Dev, Some(value.to_owned())),
-        _ => (Mode::Dev, Some(format!("http://{value}"))),
+        _ if value.contains("://") => (Mode::Dev, Some(trim_origin(value))),
+        _ => (Mode::Dev, Some(trim_origin(&format!("http://{value}")))),
+    }
+}
+
+fn is_false(value: &str) -> bool {
+    matches!(value.to_ascii_lowercase().as_str(), "0" | "false")
+}
+
+fn trim_origin(url: &str) -> String {
+    url.trim_end_matches('/').to_owned()
+}
+
+/// A serve origin with `https://` added when it has no scheme, as inngest-py does.
+fn serve_origin(origin: &str) -> String {
+    if origin.contains("://") {
+        trim_origin(origin)
+    } else {
+        trim_origin(&format!("https://{origin}"))
+    }
+}
+
+/// A serve path with exactly one leading slash.
+fn serve_path(path: &str) -> String {
+    format!("/{}", path.trim_start_matches('/'))
+}
+
+fn max_body_bytes(value: Option<String>) -> Result<usize, ConfigError> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_MAX_BODY_BYTES);
+    };
+    match value.parse::<usize>() {
+        Ok(bytes) if bytes > 0 => Ok(bytes),
+        _ => Err(ConfigError::InvalidMaxBody { value }),
     }
 }
 
@@ -221,7 +412,7 @@ mod tests {
             (&[(DEV_VAR, "false")], Mode::Cloud, None),
             (&[(DEV_VAR, " False ")], Mode::Cloud, None),
             (
-                &[(DEV_VAR, "http://127.0.0.1:8288")],
+                &[(DEV_VAR, "http://127.0.0.1:8288/")],
                 Mode::Dev,
                 Some("http://127.0.0.1:8288"),
             ),
@@ -241,15 +432,144 @@ mod tests {
     }
 
     #[test]
-    fn reports_which_keys_are_present() {
+    fn picks_origins_from_the_most_specific_variable() {
+        const DEV_URL: (&str, &str) = (DEV_VAR, "http://inngest:8288");
+        const BASE: (&str, &str) = (BASE_URL_VAR, "http://base:9000/");
+        const API: (&str, &str) = (API_BASE_URL_VAR, "http://api:1");
+        const EVENTS: (&str, &str) = (EVENT_API_BASE_URL_VAR, "http://events:2");
+        const CLOUD: (&str, &str) = (DEV_VAR, "0");
+        let cases: &[(Vars, &str, &str)] = &[
+            (&[], DEV_SERVER_ORIGIN, DEV_SERVER_ORIGIN),
+            (&[CLOUD], CLOUD_API_ORIGIN, CLOUD_EVENT_API_ORIGIN),
+            (&[DEV_URL], "http://inngest:8288", "http://inngest:8288"),
+            (&[DEV_URL, BASE], "http://base:9000", "http://base:9000"),
+            (&[CLOUD, BASE], "http://base:9000", "http://base:9000"),
+            (&[DEV_URL, BASE, API], "http://api:1", "http://base:9000"),
+            (&[BASE, EVENTS], "http://base:9000", "http://events:2"),
+            (&[CLOUD, API, EVENTS], "http://api:1", "http://events:2"),
+        ];
+
+        for (vars, api, events) in cases {
+            let config = config_with(vars);
+
+            assert_eq!(config.api_origin, *api, "API origin for {vars:?}");
+            assert_eq!(
+                config.event_api_origin, *events,
+                "event origin for {vars:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn completes_the_serve_origin_and_path() {
+        let cases: &[(Vars, Option<&str>, Option<&str>)] = &[
+            (&[], None, None),
+            (
+                &[(SERVE_ORIGIN_VAR, "app.example.test")],
+                Some("https://app.example.test"),
+                None,
+            ),
+            (
+                &[(SERVE_ORIGIN_VAR, "http://portal:3000/")],
+                Some("http://portal:3000"),
+                None,
+            ),
+            (
+                &[(SERVE_PATH_VAR, "svc/inngest")],
+                None,
+                Some("/svc/inngest"),
+            ),
+            (
+                &[(SERVE_PATH_VAR, "/svc/inngest")],
+                None,
+                Some("/svc/inngest"),
+            ),
+        ];
+
+        for (vars, origin, path) in cases {
+            let config = config_with(vars);
+
+            assert_eq!(config.serve_origin.as_deref(), *origin, "{vars:?}");
+            assert_eq!(config.serve_path.as_deref(), *path, "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn reads_keys_without_revealing_them() {
         let config = config_with(&[
-            (EVENT_KEY_VAR, "event-key"),
+            (EVENT_KEY_VAR, "evtkey123"),
             (SIGNING_KEY_FALLBACK_VAR, "signkey-test-87654321"),
+            (ENV_VAR, "branch-1"),
         ]);
 
-        assert!(config.has_event_key);
-        assert!(!config.has_signing_key);
-        assert!(config.has_signing_key_fallback);
+        assert!(config.has_event_key());
+        assert!(!config.has_signing_key());
+        assert!(config.has_signing_key_fallback());
+        assert_eq!(config.signing_keys().len(), 1);
+        assert_eq!(config.env.as_deref(), Some("branch-1"));
+        assert_eq!(
+            config.event_key.as_ref().map(EventKey::hashed).as_deref(),
+            Some("3eeeb678cc4bfee43acfbe1af6e9c5dca480947bee10af9b98108e93bbcd211c")
+        );
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("evtkey123"), "{printed}");
+        assert!(!printed.contains("87654321"), "{printed}");
+    }
+
+    #[test]
+    fn reads_sync_switches_as_booleans_defaulting_to_on() {
+        let cases: &[(Vars, bool, bool)] = &[
+            (&[], true, true),
+            (&[(ALLOW_IN_BAND_SYNC_VAR, "false")], false, true),
+            (&[(ALLOW_IN_BAND_SYNC_VAR, "0")], false, true),
+            (&[(ALLOW_IN_BAND_SYNC_VAR, "true")], true, true),
+            (&[(ENABLE_UNAUTHED_SYNC_VAR, "FALSE")], true, false),
+            (&[(ENABLE_UNAUTHED_SYNC_VAR, "1")], true, true),
+        ];
+
+        for (vars, in_band, unauthed) in cases {
+            let config = config_with(vars);
+
+            assert_eq!(config.allow_in_band_sync, *in_band, "{vars:?}");
+            assert_eq!(config.enable_unauthed_sync, *unauthed, "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn caps_bodies_at_eight_mebibytes_unless_told_otherwise() {
+        let lookup = |value: &'static str| {
+            move |name: &str| (name == MAX_BODY_VAR).then(|| value.to_owned())
+        };
+        let cases = [
+            ("", Ok(DEFAULT_MAX_BODY_BYTES)),
+            ("1048576", Ok(1_048_576)),
+            ("0", Err("0")),
+            ("8MB", Err("8MB")),
+        ];
+
+        for (value, expected) in cases {
+            let expected = expected.map_err(|value| ConfigError::InvalidMaxBody {
+                value: value.to_owned(),
+            });
+
+            let read = Config::from_lookup(None, lookup(value)).map(|c| c.max_body_bytes);
+
+            assert_eq!(read, expected, "{MAX_BODY_VAR}={value:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_to_serve_in_cloud_mode_without_a_signing_key() {
+        let cloud = config_with(&[(DEV_VAR, "0")]);
+        let keyed = config_with(&[(DEV_VAR, "0"), (SIGNING_KEY_VAR, "signkey-prod-12")]);
+        let dev = config_with(&[]);
+
+        let error = cloud.check_serve().unwrap_err();
+
+        assert_eq!(error, ConfigError::MissingSigningKey);
+        assert!(error.to_string().contains(SIGNING_KEY_VAR), "{error}");
+        assert_eq!(keyed.check_serve(), Ok(()));
+        assert_eq!(dev.check_serve(), Ok(()));
     }
 
     #[test]

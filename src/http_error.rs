@@ -1,14 +1,22 @@
-//! Every error the HTTP server answers with, and its status code, in one place.
+//! Every error the HTTP server answers with, its status code and its headers, in one place.
 //!
-//! Bodies are JSON `{"message": ..}`. Errors of the serve endpoint carry the SDK headers,
-//! except a 401, which is stripped as the SDKs strip it; a 404 is not an SDK answer and
-//! carries none.
+//! Bodies are JSON: `{"message": ..}` for most errors, `{"message": .., "modified": false}`
+//! for a failed sync and the error object `{"name", "message"}` for a failed function. None
+//! carries a stack trace, a key or a path of the machine.
+//!
+//! Headers follow who may see them. Errors raised before a request is authenticated (401,
+//! 413, 415, an unreadable body) keep only `X-Inngest-Sdk-Handled`, as the SDKs strip their
+//! 401s, so anonymous callers cannot fingerprint the app; a 404 is not an SDK answer and
+//! carries nothing. Every other error carries the SDK headers and `X-Inngest-No-Retry`:
+//! `true` when retrying the same request cannot help.
 
 use actix_web::http::{header, Method, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use serde_json::json;
+use switchyard_runtime::{CallRequestError, SerializedError};
 
-use crate::server::headers;
+use crate::config::MAX_BODY_VAR;
+use crate::server::headers::{self, names};
 
 /// An error answered to an HTTP client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,17 +40,110 @@ pub enum HttpError {
         /// The methods the route accepts, comma-separated.
         allowed: &'static str,
     },
-    /// The request is valid but the feature it needs does not exist yet.
-    #[error("{what} is not implemented yet")]
-    NotImplemented {
-        /// What is missing, such as `syncing functions (PUT /api/inngest)`.
-        what: &'static str,
+    /// The body is larger than the configured cap.
+    #[error("request body is larger than {limit} bytes; raise {MAX_BODY_VAR} to accept it")]
+    BodyTooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// The body is compressed, and the server reads plain bodies only.
+    #[error("request body is encoded with `{encoding}`; send it without Content-Encoding")]
+    UnsupportedEncoding {
+        /// The `Content-Encoding` of the request.
+        encoding: String,
+    },
+    /// The body could not be read from the connection.
+    #[error("could not read the request body: {reason}")]
+    UnreadableBody {
+        /// What went wrong while reading.
+        reason: String,
+    },
+    /// A call came without the `fnId` query parameter.
+    #[error("missing query parameter `fnId`: the function to call, `<app id>-<function id>`")]
+    MissingFunctionId,
+    /// No served function has the id a call asked for.
+    #[error("function `{id}` not found in app `{app_id}`; the app may need a sync")]
+    FunctionNotFound {
+        /// The id that was asked for.
+        id: String,
+        /// The app id that composite ids start with.
+        app_id: String,
+    },
+    /// A probe other than `trust` was asked for.
+    #[error("unknown probe `{probe}`; the only probe is `trust`")]
+    UnknownProbe {
+        /// The probe that was asked for.
+        probe: String,
+    },
+    /// The call request body is empty, not JSON, or has a field of the wrong shape.
+    #[error(transparent)]
+    BadCall(#[from] CallRequestError),
+    /// A call with `use_api` could not fetch its events or steps from Inngest.
+    #[error("cannot fetch the run's events and steps from Inngest: {reason}")]
+    RunData {
+        /// Why the fetch failed.
+        reason: String,
+    },
+    /// Inngest did not accept the sync; the message is its reason.
+    #[error("{message}")]
+    SyncFailed {
+        /// Why the sync failed, as Inngest or the connection said.
+        message: String,
+    },
+    /// The function failed; answered with its error object.
+    #[error("{}: {}", error.name, error.message)]
+    FunctionFailed {
+        /// The error, as Inngest stores it.
+        error: SerializedError,
+        /// Whether Inngest must not retry.
+        no_retry: bool,
+        /// Seconds Inngest should wait before retrying, when the function asked for a delay.
+        retry_after: Option<u64>,
     },
 }
 
-#[derive(Serialize)]
-struct Body {
-    message: String,
+/// Who may see the headers of an error.
+enum Audience {
+    /// Not authenticated yet: only `X-Inngest-Sdk-Handled`.
+    Anonymous,
+    /// Not an SDK answer at all.
+    Nobody,
+    /// An SDK answer, with `X-Inngest-No-Retry` when it is a call error.
+    Sdk { no_retry: Option<bool> },
+}
+
+impl HttpError {
+    fn audience(&self) -> Audience {
+        match self {
+            HttpError::Unauthorized
+            | HttpError::BodyTooLarge { .. }
+            | HttpError::UnsupportedEncoding { .. }
+            | HttpError::UnreadableBody { .. } => Audience::Anonymous,
+            HttpError::NotFound { .. } => Audience::Nobody,
+            HttpError::MethodNotAllowed { .. } | HttpError::SyncFailed { .. } => {
+                Audience::Sdk { no_retry: None }
+            }
+            HttpError::MissingFunctionId
+            | HttpError::UnknownProbe { .. }
+            | HttpError::BadCall(_) => Audience::Sdk {
+                no_retry: Some(true),
+            },
+            HttpError::FunctionNotFound { .. } | HttpError::RunData { .. } => Audience::Sdk {
+                no_retry: Some(false),
+            },
+            HttpError::FunctionFailed { no_retry, .. } => Audience::Sdk {
+                no_retry: Some(*no_retry),
+            },
+        }
+    }
+
+    fn body(&self) -> serde_json::Value {
+        match self {
+            HttpError::SyncFailed { message } => json!({ "message": message, "modified": false }),
+            HttpError::FunctionFailed { error, .. } => json!(error),
+            other => json!({ "message": other.to_string() }),
+        }
+    }
 }
 
 impl ResponseError for HttpError {
@@ -51,24 +152,57 @@ impl ResponseError for HttpError {
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::NotFound { .. } => StatusCode::NOT_FOUND,
             HttpError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            HttpError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
+            HttpError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::UnsupportedEncoding { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            HttpError::UnreadableBody { .. }
+            | HttpError::MissingFunctionId
+            | HttpError::UnknownProbe { .. }
+            | HttpError::BadCall(_) => StatusCode::BAD_REQUEST,
+            HttpError::FunctionNotFound { .. }
+            | HttpError::RunData { .. }
+            | HttpError::SyncFailed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::FunctionFailed { no_retry: true, .. } => StatusCode::BAD_REQUEST,
+            HttpError::FunctionFailed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        match self {
-            HttpError::Unauthorized => headers::stripped(&mut response),
-            HttpError::NotFound { .. } => &mut response,
-            HttpError::MethodNotAllowed { allowed, .. } => {
-                headers::sdk(&mut response).insert_header((header::ALLOW, *allowed))
+        match self.audience() {
+            Audience::Anonymous => {
+                headers::stripped(&mut response);
             }
-            HttpError::NotImplemented { .. } => headers::sdk(&mut response),
-        };
+            Audience::Nobody => {}
+            Audience::Sdk { no_retry } => {
+                headers::sdk(&mut response);
+                if let Some(no_retry) = no_retry {
+                    response.insert_header((names::NO_RETRY, no_retry.to_string()));
+                }
+            }
+        }
+        self.extra_headers(&mut response);
 
-        response.json(Body {
-            message: self.to_string(),
-        })
+        response.json(self.body())
+    }
+}
+
+impl HttpError {
+    fn extra_headers(&self, response: &mut HttpResponseBuilder) {
+        match self {
+            HttpError::MethodNotAllowed { allowed, .. } => {
+                response.insert_header((header::ALLOW, *allowed));
+            }
+            HttpError::FunctionFailed {
+                retry_after: Some(seconds),
+                ..
+            } => {
+                response.insert_header((names::RETRY_AFTER, seconds.to_string()));
+            }
+            HttpError::SyncFailed { .. } => {
+                response.insert_header((names::SYNC_KIND, "out_of_band"));
+            }
+            _ => {}
+        }
     }
 }
 
@@ -76,6 +210,19 @@ impl ResponseError for HttpError {
 mod tests {
     use super::*;
     use actix_web::body::to_bytes;
+    use serde_json::Value;
+
+    async fn parts(error: &HttpError) -> (u16, Value, HttpResponse<()>) {
+        let response = error.error_response();
+        let status = response.status().as_u16();
+        let (head, body) = response.into_parts();
+        let body = to_bytes(body).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap(), head)
+    }
+
+    fn header<'a>(response: &'a HttpResponse<()>, name: &str) -> Option<&'a str> {
+        response.headers().get(name).and_then(|v| v.to_str().ok())
+    }
 
     #[actix_web::test]
     async fn maps_each_error_to_its_status_and_a_json_message() {
@@ -98,36 +245,122 @@ mod tests {
                 "method DELETE is not allowed on /api/inngest; use GET, PUT, POST",
             ),
             (
-                HttpError::NotImplemented { what: "syncing" },
-                501,
-                "syncing is not implemented yet",
+                HttpError::BodyTooLarge { limit: 10 },
+                413,
+                "request body is larger than 10 bytes; raise SWITCHYARD_MAX_BODY_BYTES to \
+                 accept it",
+            ),
+            (
+                HttpError::UnsupportedEncoding {
+                    encoding: "gzip".to_owned(),
+                },
+                415,
+                "request body is encoded with `gzip`; send it without Content-Encoding",
+            ),
+            (
+                HttpError::BadCall(CallRequestError::Empty),
+                400,
+                "request body is empty; expected Inngest's JSON call request",
+            ),
+            (
+                HttpError::FunctionNotFound {
+                    id: "demo-app-nope".to_owned(),
+                    app_id: "demo-app".to_owned(),
+                },
+                500,
+                "function `demo-app-nope` not found in app `demo-app`; the app may need a sync",
             ),
         ];
 
         for (error, status, message) in cases {
-            let response = error.error_response();
+            let (actual, body, _) = parts(&error).await;
 
-            assert_eq!(response.status().as_u16(), status, "status of {error:?}");
-            let body = to_bytes(response.into_body()).await.unwrap();
-            let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(
-                json,
-                serde_json::json!({ "message": message }),
-                "body of {error:?}"
-            );
+            assert_eq!(actual, status, "status of {error:?}");
+            assert_eq!(body, json!({ "message": message }), "body of {error:?}");
         }
     }
 
-    #[test]
-    fn strips_sdk_headers_from_unauthorized_responses_only() {
-        let unauthorized = HttpError::Unauthorized.error_response();
-        let not_implemented = HttpError::NotImplemented { what: "x" }.error_response();
+    #[actix_web::test]
+    async fn answers_failed_functions_with_the_error_object_and_retry_headers() {
+        let error = HttpError::FunctionFailed {
+            error: SerializedError {
+                name: "RetryAfterError".to_owned(),
+                message: "slow down".to_owned(),
+                stack: None,
+            },
+            no_retry: false,
+            retry_after: Some(30),
+        };
 
-        let handled = unauthorized.headers().get(headers::names::SDK_HANDLED);
-        let sdk = not_implemented.headers().get(headers::names::SDK);
+        let (status, body, head) = parts(&error).await;
 
-        assert!(!unauthorized.headers().contains_key(headers::names::SDK));
-        assert_eq!(handled.unwrap(), "true");
-        assert_eq!(sdk.unwrap(), headers::SDK);
+        assert_eq!(status, 500);
+        assert_eq!(
+            body,
+            json!({"name": "RetryAfterError", "message": "slow down"})
+        );
+        assert_eq!(header(&head, names::NO_RETRY), Some("false"));
+        assert_eq!(header(&head, names::RETRY_AFTER), Some("30"));
+        assert_eq!(header(&head, names::SDK), Some(headers::SDK));
+    }
+
+    #[actix_web::test]
+    async fn answers_a_failed_sync_with_modified_false() {
+        let error = HttpError::SyncFailed {
+            message: "boom".to_owned(),
+        };
+
+        let (status, body, head) = parts(&error).await;
+
+        assert_eq!(status, 500);
+        assert_eq!(body, json!({"message": "boom", "modified": false}));
+        assert_eq!(header(&head, names::SYNC_KIND), Some("out_of_band"));
+    }
+
+    #[actix_web::test]
+    async fn strips_sdk_headers_from_errors_before_authentication() {
+        let anonymous = [
+            HttpError::Unauthorized,
+            HttpError::BodyTooLarge { limit: 1 },
+            HttpError::UnreadableBody {
+                reason: "reset".to_owned(),
+            },
+        ];
+
+        for error in anonymous {
+            let (_, _, head) = parts(&error).await;
+
+            assert_eq!(header(&head, names::SDK), None, "{error:?}");
+            assert_eq!(header(&head, names::NO_RETRY), None, "{error:?}");
+            assert_eq!(header(&head, names::SDK_HANDLED), Some("true"), "{error:?}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn tells_inngest_whether_a_retry_can_help() {
+        let cases = [
+            (HttpError::MissingFunctionId, "true"),
+            (HttpError::BadCall(CallRequestError::Empty), "true"),
+            (
+                HttpError::FunctionNotFound {
+                    id: "x".to_owned(),
+                    app_id: "a".to_owned(),
+                },
+                "false",
+            ),
+            (
+                HttpError::RunData {
+                    reason: "down".to_owned(),
+                },
+                "false",
+            ),
+        ];
+
+        for (error, no_retry) in cases {
+            let (_, _, head) = parts(&error).await;
+
+            assert_eq!(header(&head, names::NO_RETRY), Some(no_retry), "{error:?}");
+            assert_eq!(header(&head, names::SDK), Some(headers::SDK), "{error:?}");
+        }
     }
 }

@@ -5,9 +5,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod event_api;
 pub mod function_id;
 pub mod http_error;
+pub mod inngest_api;
 pub mod logging;
+pub mod registration;
 pub mod registry;
 pub mod server;
 pub mod summary;

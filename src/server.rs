@@ -4,28 +4,71 @@
 //! other method gets a 405. A trailing slash (`/api/inngest/`) reaches the same handlers
 //! rather than a redirect, since Inngest does not follow redirects on PUT and POST.
 
+mod app_url;
+mod auth;
+mod body;
+mod call;
 mod debug;
 mod endpoint;
 pub mod headers;
-mod introspection;
+pub mod introspection;
+mod sync;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, Route};
 use switchyard_runtime::Registry;
 use tracing::{info, warn};
 
 use crate::config::Config;
+use crate::event_api::EventApi;
 use crate::http_error::HttpError;
+use crate::inngest_api::{http_client, ApiError, InngestApi};
 
 /// The path of the serve endpoint.
 pub const SERVE_PATH: &str = "/api/inngest";
 
-/// What every handler shares: the configuration and the registry.
+/// What every handler shares: the configuration, the registry and the clients of Inngest.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The configuration read at startup.
     pub config: Config,
     /// The functions to serve.
     pub registry: &'static Registry,
+    /// Inngest's API, for syncs and `use_api` calls.
+    pub api: InngestApi,
+    /// Inngest's event API, for `step.send_event`.
+    pub events: Arc<EventApi>,
+    /// The clock signatures are checked and made with, in Unix seconds.
+    pub now: fn() -> u64,
+}
+
+impl AppState {
+    /// The state for serving `registry` as `config` says, with clients of the Inngest APIs
+    /// it points at and the system clock.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ApiError::Client`] when the HTTP client cannot be set up.
+    pub fn new(config: Config, registry: &'static Registry) -> Result<AppState, ApiError> {
+        let client = http_client()?;
+        Ok(AppState {
+            api: InngestApi::new(&config, client.clone()),
+            events: Arc::new(EventApi::new(&config, client)),
+            config,
+            registry,
+            now: unix_now,
+        })
+    }
+}
+
+/// Seconds since the Unix epoch by the system clock.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default()
 }
 
 /// Why the server could not run.
@@ -63,7 +106,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 /// Serves the app on `host:port` until the process is asked to stop.
 ///
 /// Logs one line with the registered functions per feature and one with the address and mode
-/// (and, in cloud mode, a warning that requests cannot be verified yet).
+/// (and, in cloud mode without `INNGEST_SERVE_ORIGIN`, a warning that synced URLs come from
+/// the sync requests).
 ///
 /// # Errors
 ///
@@ -97,11 +141,10 @@ pub async fn run(state: AppState, host: &str, port: u16) -> Result<(), ServeErro
         config.mode
     );
 
-    if !config.is_dev() {
-        // TODO: remove this warning once signature verification lands.
+    if !config.is_dev() && config.serve_origin.is_none() {
         warn!(
-            signing_key = config.has_signing_key,
-            "cloud mode: request signatures cannot be verified yet, so every GET is answered 401"
+            "INNGEST_SERVE_ORIGIN is not set: syncs register the URL taken from each sync \
+             request's Host and X-Forwarded-* headers"
         );
     }
 

@@ -187,9 +187,15 @@ pub async fn execute(entry: &FunctionEntry, call: Call, services: &Services) -> 
 
     match executed {
         Ok(op) => CallResult::Steps(vec![op]),
+        // The step's body panicked: the panic ended the whole function. Report it as a
+        // retriable failure, like a panic outside steps.
+        Err(Err(error)) => CallResult::Failed {
+            error,
+            no_retry: last_attempt,
+        },
         // A function cannot return while its permitted step is still pending, but if user
         // code raced past it, report the call as a retriable failure rather than guess.
-        Err(_) => CallResult::Failed {
+        Err(Ok(_)) => CallResult::Failed {
             error: Error::new("function returned before its step finished"),
             no_retry: false,
         },

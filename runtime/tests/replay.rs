@@ -143,6 +143,25 @@ impl Function for Panicking {
     }
 }
 
+struct PanickingStep;
+
+impl Function for PanickingStep {
+    type Event = Value;
+    type Output = ();
+
+    const CONFIG: Config = Config {
+        id: "panicking-step",
+        triggers: &[Trigger::event("test/panic-step")],
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<()> {
+        ctx.step
+            .run("explode", || async { panic!("step bug") })
+            .await
+    }
+}
+
 struct Waiting;
 
 impl Function for Waiting {
@@ -434,6 +453,20 @@ fn turns_a_panic_into_a_retriable_failure() {
 
     assert_eq!(result.status(), 500);
     assert_eq!(result.no_retry(), Some(false));
+}
+
+#[test]
+fn turns_a_panic_inside_a_step_into_a_retriable_failure_naming_it() {
+    let entry = entry::<PanickingStep>();
+
+    let result = run(&entry, &call("test/panic-step", json!({})));
+
+    let CallResult::Failed { error, no_retry } = result else {
+        panic!("expected a failure, got {result:?}");
+    };
+    assert!(!no_retry);
+    assert_eq!(error.name(), "Panic");
+    assert!(error.message().contains("step bug"), "{error}");
 }
 
 #[test]

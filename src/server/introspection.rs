@@ -1,16 +1,20 @@
-//! GET `/api/inngest`: what the app tells an unauthenticated caller about itself.
+//! GET `/api/inngest`: what the app tells Inngest about itself (PROTOCOL.md 1.3).
+//!
+//! Dev mode answers the unauthenticated shape to anyone. Cloud mode answers 401 unless the
+//! request carries a valid signature over the empty body, and then the authenticated shape:
+//! origins, capabilities and hashes of the keys, never the keys themselves.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
-use super::{headers, AppState};
-use crate::config::Mode;
-use crate::http_error::HttpError;
+use super::{auth, headers, AppState};
+use crate::config::{EventKey, Mode};
+use crate::registration::Capabilities;
 
 /// The schema of the introspection body.
 pub const SCHEMA_VERSION: &str = "2024-05-24";
 
-/// The unauthenticated introspection body (PROTOCOL.md 1.3).
+/// The unauthenticated introspection body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Introspection {
     /// Always [`SCHEMA_VERSION`].
@@ -25,8 +29,42 @@ pub struct Introspection {
     pub has_signing_key_fallback: bool,
     /// Dev or cloud.
     pub mode: Mode,
-    /// `None` (written as `null`) because the request carried no signature that was checked.
+    /// `null` when no signature was checked, `true` when one verified.
     pub authentication_succeeded: Option<bool>,
+}
+
+/// The authenticated introspection body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthenticatedIntrospection {
+    /// Everything the unauthenticated body says.
+    #[serde(flatten)]
+    pub base: Introspection,
+    /// Where the app calls Inngest's API.
+    pub api_origin: String,
+    /// The app id.
+    pub app_id: String,
+    /// The protocol features the app supports.
+    pub capabilities: Capabilities,
+    /// The branch environment, if any.
+    pub env: Option<String>,
+    /// Where the app sends events.
+    pub event_api_origin: String,
+    /// Hex SHA-256 of the event key.
+    pub event_key_hash: Option<String>,
+    /// The web framework.
+    pub framework: &'static str,
+    /// The SDK's language.
+    pub sdk_language: &'static str,
+    /// The SDK's version.
+    pub sdk_version: &'static str,
+    /// `INNGEST_SERVE_ORIGIN`, if set.
+    pub serve_origin: Option<String>,
+    /// `INNGEST_SERVE_PATH`, if set.
+    pub serve_path: Option<String>,
+    /// Hex SHA-256 of the signing key's secret, as in its bearer token without prefix.
+    pub signing_key_hash: Option<String>,
+    /// The same for the fallback key.
+    pub signing_key_fallback_hash: Option<String>,
 }
 
 impl Introspection {
@@ -36,23 +74,54 @@ impl Introspection {
         Introspection {
             schema_version: SCHEMA_VERSION,
             function_count: state.registry.len(),
-            has_event_key: config.has_event_key,
-            has_signing_key: config.has_signing_key,
-            has_signing_key_fallback: config.has_signing_key_fallback,
+            has_event_key: config.has_event_key(),
+            has_signing_key: config.has_signing_key(),
+            has_signing_key_fallback: config.has_signing_key_fallback(),
             mode: config.mode,
             authentication_succeeded: None,
         }
     }
 }
 
-/// Answers the introspection body in dev mode and 401 in cloud mode.
-// TODO: verify `X-Inngest-Signature` in cloud mode and answer the authenticated shape to a
-// valid signature; until signature verification exists every cloud-mode GET is refused.
-pub(super) async fn get(state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    if !state.config.is_dev() {
-        return Err(HttpError::Unauthorized);
+impl AuthenticatedIntrospection {
+    /// The body for a verified request to the app described by `state`.
+    pub fn new(state: &AppState) -> AuthenticatedIntrospection {
+        let config = &state.config;
+        AuthenticatedIntrospection {
+            base: Introspection {
+                authentication_succeeded: Some(true),
+                ..Introspection::unauthenticated(state)
+            },
+            api_origin: config.api_origin.clone(),
+            app_id: config.app_id.clone(),
+            capabilities: Capabilities::of(config),
+            env: config.env.clone(),
+            event_api_origin: config.event_api_origin.clone(),
+            event_key_hash: config.event_key.as_ref().map(EventKey::hashed),
+            framework: headers::FRAMEWORK,
+            sdk_language: headers::SDK_LANGUAGE,
+            sdk_version: headers::SDK_VERSION,
+            serve_origin: config.serve_origin.clone(),
+            serve_path: config.serve_path.clone(),
+            signing_key_hash: config.signing_key.as_ref().map(|key| key.hashed()),
+            signing_key_fallback_hash: config.signing_key_fallback.as_ref().map(|key| key.hashed()),
+        }
+    }
+}
+
+/// Answers the unauthenticated body in dev mode, and in cloud mode the authenticated one to
+/// a verified request (signed) and 401 to anyone else.
+pub(super) async fn get(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    if state.config.is_dev() {
+        let body = Introspection::unauthenticated(&state);
+        return headers::sdk(&mut HttpResponse::Ok()).json(body);
     }
 
-    let body = Introspection::unauthenticated(&state);
-    Ok(headers::sdk(&mut HttpResponse::Ok()).json(body))
+    let key = match auth::require(&state, &request, b"") {
+        Ok(key) => key,
+        Err(error) => return error.error_response(),
+    };
+    let body = AuthenticatedIntrospection::new(&state);
+    let response = headers::sdk(&mut HttpResponse::Ok()).json(body);
+    auth::sign(response, key.as_ref(), (state.now)())
 }
