@@ -43,6 +43,47 @@ const FALLBACK_KEY: &str =
 const FORGED_KEY: &str =
     "signkey-test-00000000000000000000000000000000000000000000000000000000deadbeef";
 
+/// The allowed differences the dev-mode test must see, each on the side it names.
+const DEV_DIFFERENCES: &[&str] = &[
+    "stack-trace",
+    "js-serialized-marker",
+    "step-timing",
+    "whole-app",
+    "introspection-extra",
+    "introspection-all-fields",
+    "capabilities",
+    "feature-observations",
+    "in-band-platform",
+    "deploy-id",
+    "sync-message",
+    "dev-bearer",
+    "wait-event-opt",
+    "invoke-name",
+    "protocol-error-wording",
+    "no-retry-header",
+    "malformed-call-400",
+    "trigger-validation",
+];
+
+/// The allowed differences the cloud-mode test must see, each on the side it names.
+const CLOUD_DIFFERENCES: &[&str] = &[
+    "stack-trace",
+    "js-serialized-marker",
+    "step-timing",
+    "whole-app",
+    "introspection-extra",
+    "introspection-all-fields",
+    "capabilities",
+    "key-hash-length",
+    "feature-observations",
+    "in-band-platform",
+    "deploy-id",
+    "sync-message",
+    "wait-event-opt",
+    "invoke-name",
+    "unverified-put-headers",
+];
+
 /// The servers of one test, and where each side's answers are compared.
 struct Pair {
     ours: Server,
@@ -86,7 +127,7 @@ fn dev_mode_answers_match_the_official_sdk() {
     }
     compare_bad_requests(&pair, &mut report);
 
-    report.finish(&["stack-trace", "js-serialized-marker", "step-timing"]);
+    report.finish(DEV_DIFFERENCES);
 }
 
 #[test]
@@ -124,7 +165,7 @@ fn cloud_mode_answers_match_the_official_sdk() {
     let fallback_run = &scenarios()[0];
     compare_run(&pair, &mut report, fallback_run, Some(&fallback));
 
-    report.finish(&["stack-trace", "js-serialized-marker", "step-timing"]);
+    report.finish(CLOUD_DIFFERENCES);
 }
 
 /// Every run both servers go through, one or more per conformance function.
@@ -305,11 +346,64 @@ fn normalize_introspection(body: &mut Value, kind: Kind, report: &mut Report) {
     let Some(object) = body.as_object_mut() else {
         return;
     };
-    let _ = (kind, report);
     for name in ["sdk_version", "sdk_language", "framework"] {
         if object.contains_key(name) {
             object.insert(name.to_owned(), json!("<present>"));
         }
+    }
+    if object.remove("extra").is_some() {
+        report.fire("introspection-extra", kind);
+    }
+    if let Some(capabilities) = object.get_mut("capabilities") {
+        normalize_capabilities(capabilities, kind, report);
+    }
+    if kind == Kind::Peer {
+        return;
+    }
+
+    if object.remove("has_signing_key_fallback").is_some() {
+        report.fire("introspection-all-fields", kind);
+    }
+    if object.get("authentication_succeeded") == Some(&Value::Null) {
+        object.remove("authentication_succeeded");
+        report.fire("introspection-all-fields", kind);
+    }
+    if let Some(count) = object.get_mut("function_count") {
+        if *count != json!(REGISTRY.len()) {
+            report.mismatch(format!("our function_count {count} is not our registry's"));
+        }
+        *count = json!(conformance_count());
+        report.fire("whole-app", kind);
+    }
+    for name in ["signing_key_hash", "signing_key_fallback_hash"] {
+        if let Some(Value::String(hash)) = object.get_mut(name) {
+            if hash.len() > 12 {
+                hash.truncate(12);
+                report.fire("key-hash-length", kind);
+            }
+        }
+    }
+}
+
+/// The number of conformance functions, which the peer serves.
+fn conformance_count() -> usize {
+    REGISTRY
+        .functions()
+        .iter()
+        .filter(|entry| entry.feature == "conformance")
+        .count()
+}
+
+fn normalize_capabilities(capabilities: &mut Value, kind: Kind, report: &mut Report) {
+    let Some(capabilities) = capabilities.as_object_mut() else {
+        return;
+    };
+    let only_one_side = match kind {
+        Kind::Ours => "in_band_sync",
+        Kind::Peer => "connect",
+    };
+    if capabilities.remove(only_one_side).is_some() {
+        report.fire("capabilities", kind);
     }
 }
 
@@ -341,110 +435,189 @@ fn compare_in_band_sync(pair: &Pair, report: &mut Report, key: Option<&SigningKe
     report.compare("in-band sync", &answers[0], &answers[1]);
 }
 
-/// Compares an out-of-band sync: the PUT's answer and what reached the mock API.
+/// Compares an out-of-band sync: the PUT's answer and what reached the mock API. In cloud
+/// mode (`key` given) it is done twice, the second time with the mock refusing the primary
+/// key, so both sides must retry with the fallback key.
 fn compare_out_of_band_sync(
     pair: &Pair,
     report: &mut Report,
     server_kind: &str,
     key: Option<&SigningKey>,
 ) {
-    let mut answers = Vec::new();
-    for server in pair.sides() {
-        pair.mock.take();
-        let request = Request::new("PUT", "deployId=deploy-1")
-            .header("X-Inngest-Server-Kind", server_kind)
-            .json(&json!({ "url": server.url("") }));
-        let reply = send(server, &request);
-        let registered = pair.mock.take();
-
-        let mut body = reply.json();
-        strip_error_extras(&mut body, server.kind, report);
-        let captured: Vec<Value> = registered
-            .iter()
-            .map(|request| {
-                let mut body = request.json();
-                normalize_sync_body(&mut body, server, report);
-                json!({
-                    "target": request.target,
-                    "authorization": request.header("authorization"),
-                    "expected_server_kind": request.header("x-inngest-expected-server-kind"),
-                    "content_type": request.header("content-type"),
-                    "body": body,
-                })
-            })
-            .collect();
-        answers.push(json!({
-            "status": reply.status,
-            "headers": headers(&reply),
-            "body": body,
-            "registered": captured,
-        }));
+    let mut rounds = vec![("out-of-band sync", None)];
+    if let Some(key) = key {
+        rounds.push(("out-of-band sync, primary key refused", Some(key.bearer())));
     }
 
-    report.compare("out-of-band sync", &answers[0], &answers[1]);
-    let _ = key;
+    for (what, refused) in rounds {
+        pair.mock.reject_bearer(refused);
+        let answers: Vec<Value> = pair
+            .sides()
+            .into_iter()
+            .map(|server| out_of_band_sync(pair, server, server_kind, report))
+            .collect();
+        report.compare(what, &answers[0], &answers[1]);
+    }
+    pair.mock.reject_bearer(None);
+}
+
+fn out_of_band_sync(pair: &Pair, server: &Server, server_kind: &str, report: &mut Report) -> Value {
+    let kind = server.kind;
+    pair.mock.take();
+    let request = Request::new("PUT", "deployId=deploy-1")
+        .header("X-Inngest-Server-Kind", server_kind)
+        .json(&json!({ "url": server.url("") }));
+    let reply = send(server, &request);
+    let registered = pair.mock.take();
+
+    let mut body = reply.json();
+    strip_error_extras(&mut body, kind, report);
+    let message = body.get("message").and_then(Value::as_str);
+    if matches!(
+        message,
+        Some("Successfully synced." | "Successfully registered")
+    ) {
+        body["message"] = json!("<success>");
+        report.fire("sync-message", kind);
+    }
+    let mut reply_headers = headers(&reply);
+    let identified = reply_headers.get("x-inngest-sdk").is_some();
+    if server_kind == "cloud" && kind == Kind::Ours && identified {
+        reply_headers = json!({
+            "content-type": reply_headers["content-type"],
+            "x-inngest-sdk-handled": reply_headers["x-inngest-sdk-handled"],
+        });
+        report.fire("unverified-put-headers", kind);
+    }
+
+    let captured: Vec<Value> = registered
+        .iter()
+        .map(|request| {
+            let mut body = request.json();
+            normalize_sync_body(&mut body, server, report);
+            let mut authorization = request.header("authorization");
+            if authorization == Some("Bearer undefined") {
+                authorization = None;
+                report.fire("dev-bearer", kind);
+            }
+            json!({
+                "target": request.target,
+                "authorization": authorization,
+                "expected_server_kind": request.header("x-inngest-expected-server-kind"),
+                "content_type": request.header("content-type"),
+                "body": body,
+            })
+        })
+        .collect();
+    json!({
+        "status": reply.status,
+        "headers": reply_headers,
+        "body": body,
+        "registered": captured,
+    })
 }
 
 /// Replaces what names the server or SDK in a sync payload, and keeps only the conformance
 /// functions.
 fn normalize_sync_body(body: &mut Value, server: &Server, report: &mut Report) {
-    let text = body.to_string().replace(&server.origin, "<origin>");
+    let kind = server.kind;
+    let mut text = body.to_string().replace(&server.origin, "<origin>");
+    if text.contains("deployId=deploy-1") {
+        text = text
+            .replace("?deployId=deploy-1&", "?")
+            .replace("?deployId=deploy-1", "");
+        report.fire("deploy-id", kind);
+    }
     *body = serde_json::from_str(&text).expect("replacing the origin keeps JSON valid");
-    let _ = report;
 
     let Some(object) = body.as_object_mut() else {
         return;
     };
-    for name in ["sdk", "sdk_version", "sdk_language", "framework"] {
+    for name in [
+        "sdk",
+        "sdk_author",
+        "sdk_version",
+        "sdk_language",
+        "framework",
+    ] {
         if object.contains_key(name) {
             object.insert(name.to_owned(), json!("<present>"));
         }
     }
+    if kind == Kind::Ours && object.get("platform") == Some(&Value::Null) {
+        object.remove("platform");
+        report.fire("in-band-platform", kind);
+    }
+    if object.remove("featureObservations").is_some() {
+        report.fire("feature-observations", kind);
+    }
+    if object.remove("deployId").is_some() {
+        report.fire("deploy-id", kind);
+    }
+    if let Some(capabilities) = object.get_mut("capabilities") {
+        normalize_capabilities(capabilities, kind, report);
+    }
     if let Some(Value::Array(functions)) = object.get_mut("functions") {
+        let before = functions.len();
         functions.retain(|function| {
             function["id"]
                 .as_str()
                 .is_some_and(|id| id.starts_with(&format!("{APP_ID}-conformance-")))
         });
         functions.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        if functions.len() < before {
+            report.fire("whole-app", kind);
+        }
     }
     if let Some(inspection) = object.get_mut("inspection") {
-        normalize_introspection(inspection, server.kind, report);
+        normalize_introspection(inspection, kind, report);
     }
 }
 
-/// Requests both servers must reject alike.
+/// How a bad request's answers are made comparable.
+enum Expect {
+    /// Same status and headers; both bodies name these facts, worded as each likes.
+    Facts(Vec<String>),
+    /// As `Facts`, after the named allowed difference is taken out of our answer.
+    OursDiffers(&'static str, Vec<String>),
+    /// Ours runs the function, the peer rejects the event (`trigger-validation`).
+    TriggerValidation,
+}
+
+/// Requests both servers must reject alike, or differ on as an allowed difference says.
 fn compare_bad_requests(pair: &Pair, report: &mut Report) {
     let event = json!({ "name": "conformance/sequential", "data": { "name": "ada" }, "user": {} });
     let call = |event: Value| json!({ "event": event, "events": [event], "steps": {} });
     let sequential = format!("fnId={APP_ID}-conformance-sequential&stepId=step");
     let missing_step = hash_step_id("missing step");
+    let missing_function = format!("{APP_ID}-conformance-missing");
+    let unknown_event = json!({ "name": "conformance/unknown", "data": { "name": "ada" } });
     let cases = [
         (
             "unknown function",
-            Request::new(
-                "POST",
-                format!("fnId={APP_ID}-conformance-missing&stepId=step"),
-            )
-            .json(&call(event.clone())),
+            Request::new("POST", format!("fnId={missing_function}&stepId=step"))
+                .json(&call(event.clone())),
+            Expect::OursDiffers("no-retry-header", facts(&["conformance-missing", "sync"])),
         ),
         (
             "no fnId",
             Request::new("POST", "stepId=step").json(&call(event.clone())),
+            Expect::OursDiffers("malformed-call-400", facts(&["function"])),
         ),
         (
             "body without event",
             Request::new("POST", sequential.clone()).json(&json!({ "steps": {} })),
+            Expect::OursDiffers("malformed-call-400", facts(&["event"])),
         ),
         (
             "event that is not an object",
             Request::new("POST", sequential.clone()).json(&json!({ "event": 5 })),
+            Expect::OursDiffers("malformed-call-400", facts(&["event"])),
         ),
         (
             "event outside the triggers",
-            Request::new("POST", sequential.clone()).json(&call(
-                json!({ "name": "conformance/unknown", "data": { "name": "ada" }, "user": {} }),
-            )),
+            Request::new("POST", sequential.clone()).json(&call(unknown_event)),
+            Expect::TriggerValidation,
         ),
         (
             "unknown step id",
@@ -453,20 +626,90 @@ fn compare_bad_requests(pair: &Pair, report: &mut Report) {
                 format!("fnId={APP_ID}-conformance-sequential&stepId={missing_step}"),
             )
             .json(&call(event.clone())),
+            Expect::Facts(facts(&[&missing_step, "greet"])),
         ),
-        ("DELETE", Request::new("DELETE", "")),
         (
-            "trust probe",
-            Request::new("POST", "probe=trust").json(&json!({})),
+            "DELETE",
+            Request::new("DELETE", ""),
+            Expect::Facts(facts(&["method"])),
         ),
     ];
 
-    for (what, request) in cases {
+    for (what, request, expect) in cases {
         let (ours, peer) = pair.send(&request);
-        let ours = call_reply(&ours, Kind::Ours, report);
-        let peer = call_reply(&peer, Kind::Peer, report);
+        let ours = bad_request_reply(&ours, Kind::Ours, &expect, report);
+        let peer = bad_request_reply(&peer, Kind::Peer, &expect, report);
         report.compare(&format!("bad request: {what}"), &ours, &peer);
     }
+
+    let probe = Request::new("POST", "probe=trust").json(&json!({}));
+    let (ours, peer) = pair.send(&probe);
+    let ours = call_reply(&ours, Kind::Ours, report);
+    let peer = call_reply(&peer, Kind::Peer, report);
+    report.compare("trust probe", &ours, &peer);
+}
+
+fn facts(facts: &[&str]) -> Vec<String> {
+    facts.iter().map(|fact| (*fact).to_owned()).collect()
+}
+
+fn bad_request_reply(reply: &Reply, kind: Kind, expect: &Expect, report: &mut Report) -> Value {
+    let mut value = call_reply(reply, kind, report);
+    let facts = match expect {
+        Expect::Facts(facts) => facts,
+        Expect::OursDiffers(rule, facts) => {
+            if kind == Kind::Ours {
+                take_out_our_difference(&mut value, rule, report);
+            }
+            facts
+        }
+        Expect::TriggerValidation => {
+            let rejected = kind == Kind::Peer
+                && value["status"] == 400
+                && value["body"]["name"] == "EventValidationError";
+            let ran = kind == Kind::Ours && value["status"] == 206;
+            if rejected || ran {
+                report.fire("trigger-validation", kind);
+                return json!("<event outside the triggers>");
+            }
+            return value;
+        }
+    };
+
+    let text = reply_text(reply).to_lowercase();
+    let named: Vec<&str> = facts
+        .iter()
+        .filter(|fact| text.contains(&fact.to_lowercase()))
+        .map(String::as_str)
+        .collect();
+    value["body"] = json!({ "names": named });
+    report.fire("protocol-error-wording", kind);
+    value
+}
+
+/// Undoes one allowed difference in our normalized answer, if it shows.
+fn take_out_our_difference(value: &mut Value, rule: &str, report: &mut Report) {
+    let status = value["status"].clone();
+    let headers = value["headers"]
+        .as_object_mut()
+        .expect("headers are an object");
+    let shows = match rule {
+        "no-retry-header" => headers.remove("x-inngest-no-retry") == Some(json!("false")),
+        "malformed-call-400" => {
+            let shows =
+                status == 400 && headers.remove("x-inngest-no-retry") == Some(json!("true"));
+            value["status"] = json!(500);
+            shows
+        }
+        other => panic!("no way to take out `{other}`"),
+    };
+    if shows {
+        report.fire(rule, Kind::Ours);
+    }
+}
+
+fn reply_text(reply: &Reply) -> String {
+    String::from_utf8_lossy(&reply.body).into_owned()
 }
 
 /// Unsigned, forged, expired and tampered requests in cloud mode.
@@ -534,5 +777,4 @@ fn compare_forged_requests(pair: &Pair, report: &mut Report) {
         let peer = call_reply(&peer, Kind::Peer, report);
         report.compare(&format!("cloud: {what}"), &ours, &peer);
     }
-    let _ = REGISTRY.len();
 }
