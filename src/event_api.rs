@@ -12,7 +12,7 @@ use serde_json::Value;
 use switchyard_runtime::{Event, EventSender};
 
 use crate::config::{Config, EventKey};
-use crate::inngest_api::upstream_reason;
+use crate::inngest_api::{describe, encode, upstream_reason};
 use crate::server::headers::{self, names};
 
 /// The key the dev server accepts when none is configured, as the JS SDK sends it.
@@ -25,12 +25,12 @@ pub enum EventApiError {
     #[error("no event key to send events with; set INNGEST_EVENT_KEY")]
     MissingKey,
     /// The request did not get an answer.
-    #[error("cannot reach the event API at {origin}: {source}")]
+    #[error("cannot reach the event API at {origin}: {reason}")]
     Unreachable {
         /// The event API's origin.
         origin: String,
         /// What the client said, without the URL (which holds the key).
-        source: reqwest::Error,
+        reason: String,
     },
     /// The event API refused the events.
     #[error("the event API at {origin} answered {status}: {message}")]
@@ -83,21 +83,23 @@ impl EventApi {
 
     /// Sends `events` in one request and returns the ids Inngest gave them.
     ///
+    /// A failed send is reported, not retried here: inside a function the step is retried
+    /// by Inngest, and the CLI user can run the command again.
+    ///
     /// # Errors
     ///
     /// Returns why the events were not accepted.
     pub async fn post(&self, events: &[Event<Value>]) -> Result<Vec<String>, EventApiError> {
         let key = self.key.as_ref().ok_or(EventApiError::MissingKey)?;
-        let url = format!(
-            "{}/e/{}",
-            self.origin,
-            crate::inngest_api::encode(key.expose())
-        );
-        let unreachable = |source: reqwest::Error| EventApiError::Unreachable {
+        let url = format!("{}/e/{}", self.origin, encode(key.expose()));
+        let unreachable = |error: reqwest::Error| EventApiError::Unreachable {
             origin: self.origin.clone(),
-            source: source.without_url(),
+            reason: describe(error),
         };
 
+        // TODO: send `x-inngest-event-id-seed` as the official SDKs do, so that Inngest gives
+        // a resent batch the same ids; without it a retried `step.send_event` whose first
+        // answer was lost creates the events twice.
         let mut request = self
             .client
             .post(url)

@@ -29,12 +29,12 @@ pub enum ApiError {
     #[error("cannot set up the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
     /// The request did not get an answer.
-    #[error("cannot reach Inngest at {url}: {source}")]
+    #[error("cannot reach Inngest at {url}: {reason}")]
     Unreachable {
         /// The URL that was called.
         url: String,
-        /// What the client said, without the URL.
-        source: reqwest::Error,
+        /// What the client said, with its causes.
+        reason: String,
     },
     /// Inngest answered with an error status.
     #[error("Inngest answered {status} to {url}: {message}")]
@@ -212,13 +212,10 @@ impl InngestApi {
             request = request.header(names::ENV, env);
         }
 
-        request
-            .send()
-            .await
-            .map_err(|source| ApiError::Unreachable {
-                url: url.to_owned(),
-                source: source.without_url(),
-            })
+        request.send().await.map_err(|error| ApiError::Unreachable {
+            url: url.to_owned(),
+            reason: describe(error),
+        })
     }
 }
 
@@ -228,9 +225,9 @@ async fn success_json(url: &str, response: Response) -> Result<Value, ApiError> 
     let text = response
         .text()
         .await
-        .map_err(|source| ApiError::Unreachable {
+        .map_err(|error| ApiError::Unreachable {
             url: url.to_owned(),
-            source: source.without_url(),
+            reason: describe(error),
         })?;
 
     if !status.is_success() {
@@ -254,10 +251,11 @@ async fn success_json(url: &str, response: Response) -> Result<Value, ApiError> 
 pub(crate) fn upstream_reason(text: &str) -> String {
     let parsed: Option<Value> = serde_json::from_str(text).ok();
     let field = parsed.as_ref().and_then(|body| {
-        ["error", "message"]
-            .iter()
-            .find_map(|name| body.get(name).and_then(Value::as_str))
-            .filter(|reason| !reason.is_empty())
+        ["error", "message"].iter().find_map(|name| {
+            body.get(name)
+                .and_then(Value::as_str)
+                .filter(|reason| !reason.is_empty())
+        })
     });
 
     let reason = field.unwrap_or(text.trim());
@@ -265,6 +263,20 @@ pub(crate) fn upstream_reason(text: &str) -> String {
         return "no reason given".to_owned();
     }
     reason.chars().take(QUOTE_LIMIT).collect()
+}
+
+/// What a client error says, followed by its causes (`connection refused`, ...), without
+/// the URL, which may hold a key.
+pub(crate) fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 /// Percent-encodes everything but unreserved characters, for a path segment or query value.

@@ -1,5 +1,5 @@
 //! The `switchyard` binary: `functions`, `functions --json`, `invoke` (including every sample
-//! event shipped under `features/`) and `serve` as the default command.
+//! event shipped under `features/`), `send`, and `serve` as the default command.
 //!
 //! Samples follow one convention: `features/<feature>/samples/<function-id>.json`, or
 //! `<function-id>--<suffix>.json` when a function has several, each holding one full event
@@ -21,14 +21,25 @@ use switchyard::summary::summaries;
 const SIGN_UP: &str = "sign-up-welcome-email";
 
 /// Variables that change what the binary does; tests start from none of them.
-const CONFIG_VARS: [&str; 7] = [
+const CONFIG_VARS: [&str; 18] = [
     "PORT",
     "RUST_LOG",
     "SWITCHYARD_APP_ID",
+    "SWITCHYARD_MAX_BODY_BYTES",
     "INNGEST_DEV",
     "INNGEST_SIGNING_KEY",
     "INNGEST_SIGNING_KEY_FALLBACK",
     "INNGEST_EVENT_KEY",
+    "INNGEST_ENV",
+    "INNGEST_BASE_URL",
+    "INNGEST_API_BASE_URL",
+    "INNGEST_EVENT_API_BASE_URL",
+    "INNGEST_SERVE_ORIGIN",
+    "INNGEST_SERVE_PATH",
+    "INNGEST_ALLOW_IN_BAND_SYNC",
+    "INNGEST_ENABLE_UNAUTHED_SYNC",
+    "HTTP_PROXY",
+    "http_proxy",
 ];
 
 fn command(args: &[&str], vars: &[(&str, &str)]) -> Command {
@@ -596,4 +607,149 @@ fn rejects_a_blank_app_id() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn refuses_to_serve_in_cloud_mode_without_a_signing_key() {
+    let serve = switchyard(&[], &[("INNGEST_DEV", "0")]);
+    let functions = switchyard(&["functions"], &[("INNGEST_DEV", "0")]);
+
+    assert_eq!(serve.status.code(), Some(2));
+    assert!(
+        stderr(&serve).contains("set INNGEST_SIGNING_KEY"),
+        "{}",
+        stderr(&serve)
+    );
+    assert!(functions.status.success(), "{}", stderr(&functions));
+}
+
+/// Answers one HTTP request on 127.0.0.1 with `status` and `body`, and hands back the
+/// request as text.
+fn answer_once(status: &'static str, body: &'static str) -> (String, thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+
+    let handle = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("a connection");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let request = read_request(&mut stream);
+        let response = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(response.as_bytes())
+            .expect("the answer is sent");
+        request
+    });
+    (origin, handle)
+}
+
+/// Reads one request: the head, then as many body bytes as `Content-Length` says.
+fn read_request(stream: &mut TcpStream) -> String {
+    let mut bytes = Vec::new();
+    let mut buffer = [0; 4096];
+    loop {
+        let read = stream.read(&mut buffer).expect("the request arrives");
+        bytes.extend_from_slice(&buffer[..read]);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let Some(end) = text.find("\r\n\r\n") else {
+            assert!(read > 0, "the connection closed mid-head");
+            continue;
+        };
+        let length = text[..end]
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })
+            .unwrap_or(0);
+        if read == 0 || bytes.len() >= end + 4 + length {
+            return text;
+        }
+    }
+}
+
+#[test]
+fn sends_an_event_and_prints_its_ids() {
+    let (origin, request) = answer_once("200 OK", r#"{"ids":["01HSENT"],"status":200}"#);
+    let vars = [
+        ("INNGEST_DEV", "1"),
+        ("INNGEST_EVENT_API_BASE_URL", origin.as_str()),
+        ("INNGEST_EVENT_KEY", "evtkey123"),
+    ];
+
+    let output = switchyard(
+        &["send", "app/user.created", "--data", r#"{"id":7}"#],
+        &vars,
+    );
+    let request = request.join().expect("the mock thread ends");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "01HSENT\n");
+    assert!(
+        request.starts_with("POST /e/evtkey123 HTTP/1.1"),
+        "{request}"
+    );
+    assert!(
+        request.ends_with(r#"[{"name":"app/user.created","data":{"id":7}}]"#),
+        "{request}"
+    );
+}
+
+#[test]
+fn reports_a_refused_event_without_the_key() {
+    let (origin, request) = answer_once("401 Unauthorized", r#"{"error":"Event key not found"}"#);
+    let vars = [
+        ("INNGEST_DEV", "1"),
+        ("INNGEST_EVENT_API_BASE_URL", origin.as_str()),
+        ("INNGEST_EVENT_KEY", "evtkey123"),
+    ];
+
+    let output = switchyard(&["send", "app/x"], &vars);
+    request.join().expect("the mock thread ends");
+
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("answered 401: Event key not found"),
+        "{message}"
+    );
+    assert!(!message.contains("evtkey123"), "{message}");
+}
+
+#[test]
+fn refuses_to_send_malformed_events() {
+    type Vars = &'static [(&'static str, &'static str)];
+    let cases: [(&[&str], Vars, i32, &str); 3] = [
+        (
+            &["send", "app/x", "--data", "[1]"],
+            &[],
+            2,
+            "must be a JSON object",
+        ),
+        (
+            &["send", "app/x", "--data", "{"],
+            &[],
+            2,
+            "--data is not JSON",
+        ),
+        (
+            &["send", "app/x"],
+            &[("INNGEST_DEV", "0")],
+            1,
+            "set INNGEST_EVENT_KEY",
+        ),
+    ];
+
+    for (args, vars, code, expected) in cases {
+        let output = switchyard(args, vars);
+
+        assert_eq!(output.status.code(), Some(code), "{args:?}");
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    }
 }

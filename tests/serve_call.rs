@@ -346,6 +346,27 @@ async fn finds_functions_by_composite_or_bare_id_and_names_unknown_ones() {
 }
 
 #[actix_web::test]
+async fn reaches_the_handlers_with_a_trailing_slash_and_any_query() {
+    let state = dev_state(&closed_origin());
+    let body = CallBody::new("app/pages.updated", json!({})).bytes();
+    let uri = "/api/inngest/?fnId=demo-app-summarize-pages&stepId=step&extra=1";
+
+    let called = send(&state, post(uri, &body, None)).await;
+    let synced = send(
+        &state,
+        TestRequest::put().uri("/api/inngest/?deployId=dpl_1&x=y"),
+    )
+    .await;
+
+    assert_eq!((called.status, called.json()), (200, json!("summary")));
+    assert_eq!(
+        synced.status, 500,
+        "the sync ran and found no Inngest to talk to"
+    );
+    assert_eq!(synced.json()["modified"], false);
+}
+
+#[actix_web::test]
 async fn requires_a_function_id() {
     let state = dev_state(&closed_origin());
     let body = CallBody::new("app/pages.updated", json!({})).bytes();

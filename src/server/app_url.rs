@@ -43,6 +43,7 @@ impl Seen {
                 .map(str::trim)
                 .filter(|value| !value.is_empty())
         };
+
         let own_scheme = if request.app_config().secure() {
             "https"
         } else {
@@ -52,6 +53,7 @@ impl Seen {
             .map(str::to_ascii_lowercase)
             .filter(|scheme| scheme == "http" || scheme == "https")
             .unwrap_or_else(|| own_scheme.to_owned());
+
         let host = [header(FORWARDED_HOST), header("host")]
             .into_iter()
             .flatten()

@@ -36,7 +36,8 @@ pub(super) fn require(
     match check(state, request, body) {
         Ok(key) => Ok(Some(key)),
         Err(reason) => {
-            if body.is_empty() && request.method() != actix_web::http::Method::GET {
+            let posted = request.method() == actix_web::http::Method::POST;
+            if posted && body.is_empty() && reason != SignatureError::Missing {
                 warn!(
                     %reason,
                     "refused a request with an empty body; if Inngest sent it, a proxy or \
