@@ -82,6 +82,7 @@ const CLOUD_DIFFERENCES: &[&str] = &[
     "wait-event-opt",
     "invoke-name",
     "unverified-put-headers",
+    "raw-bytes-signature",
 ];
 
 /// The servers of one test, and where each side's answers are compared.
@@ -776,5 +777,45 @@ fn compare_forged_requests(pair: &Pair, report: &mut Report) {
         let ours = call_reply(&ours, Kind::Ours, report);
         let peer = call_reply(&peer, Kind::Peer, report);
         report.compare(&format!("cloud: {what}"), &ours, &peer);
+    }
+
+    compare_pretty_bodies(pair, report, &query, &body);
+}
+
+/// A pretty-printed body, signed over its canonical form (accepted by both) and over its
+/// own bytes (accepted by us only: `raw-bytes-signature`).
+fn compare_pretty_bodies(pair: &Pair, report: &mut Report, query: &str, body: &Value) {
+    let key = SigningKey::new(SIGNING_KEY);
+    let pretty = serde_json::to_vec_pretty(body).expect("a JSON value prints");
+    let mut over_canonical = Request::new("POST", query).json(body).signed(&key);
+    over_canonical.body = pretty.clone();
+    let mut over_raw = Request::new("POST", query).json(body);
+    over_raw.body = pretty;
+    let over_raw = over_raw.signed(&key);
+
+    let (ours, peer) = pair.send(&over_canonical);
+    let ours = call_reply(&ours, Kind::Ours, report);
+    let peer = call_reply(&peer, Kind::Peer, report);
+    report.compare(
+        "cloud: pretty body signed over its canonical form",
+        &ours,
+        &peer,
+    );
+
+    let (ours, peer) = pair.send(&over_raw);
+    let accepted = ours.status == 206;
+    let rejected = peer.status == 401;
+    if accepted {
+        report.fire("raw-bytes-signature", Kind::Ours);
+    }
+    if rejected {
+        report.fire("raw-bytes-signature", Kind::Peer);
+    }
+    if !(accepted && rejected) {
+        report.mismatch(format!(
+            "cloud: pretty body signed over its own bytes: ours {}, peer {}; expected 206 and \
+             401 (raw-bytes-signature)",
+            ours.status, peer.status
+        ));
     }
 }
