@@ -451,6 +451,7 @@ fn compare_out_of_band_sync(
     }
 
     for (what, refused) in rounds {
+        let fallback_expected = refused.is_some();
         pair.mock.reject_bearer(refused);
         let answers: Vec<Value> = pair
             .sides()
@@ -458,8 +459,27 @@ fn compare_out_of_band_sync(
             .map(|server| out_of_band_sync(pair, server, server_kind, report))
             .collect();
         report.compare(what, &answers[0], &answers[1]);
+        if fallback_expected {
+            check_fallback_used(report, &answers);
+        }
     }
     pair.mock.reject_bearer(None);
+}
+
+/// Checks that each side retried a refused sync with the fallback key and succeeded.
+fn check_fallback_used(report: &mut Report, answers: &[Value]) {
+    for (answer, side) in answers.iter().zip(["ours", "peer"]) {
+        let bearers: Vec<&Value> = answer["registered"]
+            .as_array()
+            .map(|requests| requests.iter().map(|r| &r["authorization"]).collect())
+            .unwrap_or_default();
+        let retried = bearers.len() == 2 && bearers[0] != bearers[1];
+        if !retried || answer["status"] != 200 {
+            report.mismatch(format!(
+                "{side} did not sync with the fallback key after a 401: {answer}"
+            ));
+        }
+    }
 }
 
 fn out_of_band_sync(pair: &Pair, server: &Server, server_kind: &str, report: &mut Report) -> Value {
