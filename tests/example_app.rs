@@ -11,9 +11,17 @@ use switchyard_runtime::{
     invoke_inline, Delivery, Error, Event, InlineOutcome, StepOp, StepRecord, SCHEDULED_TIMER_EVENT,
 };
 
-/// The features of the example app, each with at least one function.
-const FEATURES: [&str; 7] = [
-    "admin", "auth", "booking", "comment", "payment", "system", "ticket",
+/// The features of the example app, each with at least one function; `conformance` holds
+/// the fixture functions the differential tests serve from both us and the official SDK.
+const FEATURES: [&str; 8] = [
+    "admin",
+    "auth",
+    "booking",
+    "comment",
+    "conformance",
+    "payment",
+    "system",
+    "ticket",
 ];
 
 /// A sample event file: `features/<feature>/samples/<function-id>[--<case>].json`.
@@ -154,15 +162,24 @@ fn assert_non_retriable(outcome: &InlineOutcome, fragment: &str) {
 // The registry and the samples.
 
 #[test]
-fn registers_the_whole_app_with_the_failure_handler_first() {
+fn registers_the_whole_app_with_the_failure_handlers_first() {
     let functions = REGISTRY.functions();
 
-    let first = &functions[0];
+    let handlers = functions
+        .iter()
+        .take_while(|entry| entry.config.is_failure_handler())
+        .count();
+    let handler_ids: Vec<&str> = functions[..handlers].iter().map(|f| f.id()).collect();
     let features: Vec<&str> = REGISTRY.features().iter().map(|f| f.name).collect();
 
     assert!(REGISTRY.len() >= 19, "only {} functions", REGISTRY.len());
-    assert_eq!(first.id(), "handle-any-function-failure");
-    assert!(first.config.is_failure_handler());
+    assert_eq!(
+        handler_ids,
+        ["conformance-failure-handler", "handle-any-function-failure"]
+    );
+    assert!(functions[handlers..]
+        .iter()
+        .all(|entry| !entry.config.is_failure_handler()));
     assert_eq!(features, FEATURES);
     assert_eq!(REGISTRY.feature("ticket").unwrap().functions.len(), 4);
     assert_eq!(REGISTRY.feature("payment").unwrap().functions.len(), 3);

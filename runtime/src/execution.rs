@@ -97,9 +97,11 @@ impl CallResult {
         }
     }
 
-    /// The delay to send as `Retry-After`, for outcomes that ask for one.
+    /// The delay to send as `Retry-After`, for outcomes that ask for one and will be
+    /// retried: a failure that is not retried asks for no delay, as in the JS SDK.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
+            CallResult::Failed { no_retry: true, .. } => None,
             CallResult::Failed { error, .. } => match error.kind() {
                 ErrorKind::RetryAfter(delay) => Some(delay),
                 _ => None,

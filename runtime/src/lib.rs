@@ -72,6 +72,9 @@ pub mod prelude {
         Concurrency, Config, Context, Delivery, Error, Event, Function, FunctionFailed, Invoke,
         Result, Trigger, WaitForEvent,
     };
+    /// Awaits two step futures side by side, as `Promise.all` does in Inngest's JS SDK:
+    /// replayed, both new steps are reported together as planned steps.
+    pub use futures_util::future::join;
     pub use serde::{Deserialize, Serialize};
     pub use serde_json::{json, Value};
     pub use std::time::Duration;

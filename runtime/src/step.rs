@@ -518,19 +518,21 @@ fn from_json<T: DeserializeOwned>(id: &str, value: Value) -> Result<T> {
         .map_err(|error| Error::new(format!("step `{id}` data does not fit its type: {error}")))
 }
 
-/// Formats a time as RFC 3339 in UTC with second precision.
+/// Formats a time as RFC 3339 in UTC with millisecond precision, as JavaScript's
+/// `Date.toISOString` does, so a `Sleep` op names its wake-up time as the JS SDK does.
 fn rfc3339(time: SystemTime) -> String {
-    let seconds = time
+    let since_epoch = time
         .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+        .unwrap_or_default();
+    let seconds = since_epoch.as_secs();
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
     let (year, month, day) = civil_from_days(days as i64);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
         rest / 3600,
         rest % 3600 / 60,
-        rest % 60
+        rest % 60,
+        since_epoch.subsec_millis()
     )
 }
 
@@ -632,9 +634,11 @@ mod tests {
     }
 
     #[test]
-    fn formats_times_as_rfc3339() {
-        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    fn formats_times_as_rfc3339_with_milliseconds() {
+        let whole = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let fraction = whole + Duration::from_micros(45_678);
 
-        assert_eq!(rfc3339(time), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(whole), "2023-11-14T22:13:20.000Z");
+        assert_eq!(rfc3339(fraction), "2023-11-14T22:13:20.045Z");
     }
 }

@@ -126,6 +126,24 @@ impl Function for Failing {
     }
 }
 
+struct Throttled;
+
+impl Function for Throttled {
+    type Event = Value;
+    type Output = ();
+
+    const CONFIG: Config = Config {
+        id: "throttled",
+        triggers: &[Trigger::event("test/throttled")],
+        retries: Some(1),
+        ..Config::DEFAULT
+    };
+
+    async fn run(_ctx: Context<Value>) -> Result<()> {
+        Err(Error::retry_after("rate limited", Duration::from_secs(30)))
+    }
+}
+
 struct Panicking;
 
 impl Function for Panicking {
@@ -411,6 +429,22 @@ fn reports_step_errors_until_the_last_attempt() {
     assert_eq!(ops(first)[0].op, OpCode::StepError);
     assert_eq!(last.no_retry(), Some(true));
     assert_eq!(ops(last)[0].op, OpCode::StepFailed);
+}
+
+#[test]
+fn asks_for_a_delay_only_while_the_function_will_be_retried() {
+    let entry = entry::<Throttled>();
+    let mut call = call("test/throttled", json!({}));
+
+    let first = run(&entry, &call);
+    call.attempt = 1;
+    let last = run(&entry, &call);
+
+    assert_eq!(first.status(), 500);
+    assert_eq!(first.retry_after(), Some(Duration::from_secs(30)));
+    assert_eq!(last.status(), 400);
+    assert_eq!(last.no_retry(), Some(true));
+    assert_eq!(last.retry_after(), None);
 }
 
 #[test]
