@@ -447,6 +447,13 @@ fn collect(
         }
     }
 
+    if problems.is_empty() {
+        return checked
+            .into_iter()
+            .filter_map(|checked| checked.spec)
+            .collect();
+    }
+
     let texts: BTreeMap<&str, &str> = candidates
         .iter()
         .zip(&checked)

@@ -19,7 +19,7 @@
 
 use std::ops::Range;
 
-use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 use syn::{ImplItem, Item, ItemImpl, Lit};
 
@@ -537,33 +537,38 @@ fn take_configs(
     near: &[usize],
     configs: &mut Vec<(usize, Vec<TokenTree>)>,
 ) -> TokenStream {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = Vec::with_capacity(trees.len());
     let mut index = 0;
 
     while index < trees.len() {
         if let Some((equals, end)) = config_expression(&trees, index) {
             let at = trees[index + 1].span().byte_range().start;
-            let expression = trees[equals + 1..end].to_vec();
+            let expression: Vec<TokenTree> = trees[equals + 1..end].iter_mut().map(take).collect();
             let span = expression[0].span();
-            out.extend(trees[index..=equals].iter().cloned());
+            out.extend(trees[index..=equals].iter_mut().map(take));
             out.push(TokenTree::Ident(Ident::new(PLACEHOLDER, span)));
             configs.push((at, expression));
             index = end;
             continue;
         }
-        out.push(match &trees[index] {
+        out.push(match take(&mut trees[index]) {
             TokenTree::Group(group) if holds_any(group.span(), near) => {
                 let stream = take_configs(group.stream(), near, configs);
                 let mut inner = Group::new(group.delimiter(), stream);
                 inner.set_span(group.span());
                 TokenTree::Group(inner)
             }
-            other => other.clone(),
+            other => other,
         });
         index += 1;
     }
     out.into_iter().collect()
+}
+
+/// Moves a token out of a list, leaving a cheap stand-in behind.
+fn take(tree: &mut TokenTree) -> TokenTree {
+    std::mem::replace(tree, TokenTree::Punct(Punct::new('.', Spacing::Alone)))
 }
 
 fn holds_any(span: Span, offsets: &[usize]) -> bool {
