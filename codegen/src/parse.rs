@@ -4,12 +4,12 @@
 //! `Config { .. }` literal. Every field value must be a literal in one of the forms below,
 //! because codegen reads it at build time:
 //!
-//! | field | form |
-//! |---|---|
-//! | `id`, `name` | `"text"` |
-//! | `triggers` | `&[Trigger::event("a/b"), Trigger::event_if("a/b", "cel"), Trigger::cron("0 9 * * *")]` |
-//! | `retries` | `Some(3)` or `None` |
-//! | `concurrency` | `Some(Concurrency::limit(5))`, `Some(Concurrency::keyed(5, "cel"))` or `None` |
+//! - `id: "text"` and `name: "text"`;
+//! - `triggers: &[..]` of `Trigger::event("a/b")`, `Trigger::event_if("a/b", "cel")` and
+//!   `Trigger::cron("0 9 * * *")`;
+//! - `retries: Some(3)` or `None`;
+//! - `concurrency: Some(Concurrency::limit(5))`, `Some(Concurrency::keyed(5, "cel"))` or
+//!   `None`.
 //!
 //! The file is lexed with function bodies blanked out (see [`crate::scan`]), its items are
 //! parsed with `syn`, and the `CONFIG` literal is read token by token, since these forms are
