@@ -24,7 +24,7 @@ use syn::spanned::Spanned;
 use syn::{ImplItem, Item, ItemImpl, Lit};
 
 use crate::diagnostic::Problem;
-use crate::scan::blank_fn_bodies;
+use crate::scan::blank_bodies_and_comments;
 
 /// Stands in for the `CONFIG` expression while `syn` parses the items around it.
 const PLACEHOLDER: &str = "__switchyard_config";
@@ -154,7 +154,7 @@ impl Reader {
     /// Lexes the text with function bodies blanked; when the scanner is unsure, lexes the
     /// original text, which reports lexing errors precisely, and empties bodies afterwards.
     fn lex(&mut self, body: &str) -> Option<TokenStream> {
-        if let Some(blanked) = blank_fn_bodies(body) {
+        if let Some(blanked) = blank_bodies_and_comments(body) {
             if let Ok(tokens) = blanked.parse::<TokenStream>() {
                 return Some(tokens);
             }
