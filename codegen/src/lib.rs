@@ -81,11 +81,12 @@
 //! and reported like rustc does: one `cargo::error=path:line:column: message` line each,
 //! and the rendered snippets on stderr. See [`Problem`] for the full list.
 //!
-//! Function bodies are lexed but not parsed, since reading a configuration does not need
-//! them and parsing them is most of the cost: an unbalanced delimiter or an unterminated
-//! literal anywhere is reported here, while any other syntax error inside a body is left to
-//! rustc, which reports it at the event file's line because the generated module points at
-//! that file.
+//! Codegen parses what it reads: the items of the file, the header of `impl Function` and
+//! its `CONFIG`. Function bodies and the other items of the impl (`type Event`, the
+//! signature of `run`) are only scanned, since parsing them is most of the cost of reading
+//! a file: an unbalanced delimiter or an unterminated literal anywhere is reported here,
+//! while any other syntax error in them is left to rustc, which reports it at the event
+//! file's line because the generated module points at that file.
 //!
 //! An event file must define exactly one `impl Function for T` for a `pub struct T;`,
 //! whose `CONFIG` is a `Config { .. }` literal, optionally ending in `..Config::DEFAULT`,
