@@ -208,12 +208,13 @@ impl Builder {
 
         let runtime = syn::parse_str::<syn::Path>(&self.runtime)
             .map_err(|error| error.to_string())
-            .and_then(
-                |path| match path.segments.iter().all(|s| s.arguments.is_none()) {
-                    true => Ok(path),
-                    false => Err("it must be a plain path without generic arguments".to_owned()),
-                },
-            )
+            .and_then(|path| {
+                if path.segments.iter().all(|s| s.arguments.is_none()) {
+                    Ok(path)
+                } else {
+                    Err("it must be a plain path without generic arguments".to_owned())
+                }
+            })
             .map_err(|reason| {
                 report.push(Diagnostic::global(Problem::InvalidSetting {
                     setting: "runtime path",
@@ -445,6 +446,13 @@ fn collect(
                 ids.insert(id, (source, span));
             }
         }
+    }
+
+    if problems.is_empty() {
+        return checked
+            .into_iter()
+            .filter_map(|checked| checked.spec)
+            .collect();
     }
 
     let texts: BTreeMap<&str, &str> = candidates

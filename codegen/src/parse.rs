@@ -4,27 +4,28 @@
 //! `Config { .. }` literal. Every field value must be a literal in one of the forms below,
 //! because codegen reads it at build time:
 //!
-//! | field | form |
-//! |---|---|
-//! | `id`, `name` | `"text"` |
-//! | `triggers` | `&[Trigger::event("a/b"), Trigger::event_if("a/b", "cel"), Trigger::cron("0 9 * * *")]` |
-//! | `retries` | `Some(3)` or `None` |
-//! | `concurrency` | `Some(Concurrency::limit(5))`, `Some(Concurrency::keyed(5, "cel"))` or `None` |
+//! - `id: "text"` and `name: "text"`;
+//! - `triggers: &[..]` of `Trigger::event("a/b")`, `Trigger::event_if("a/b", "cel")` and
+//!   `Trigger::cron("0 9 * * *")`;
+//! - `retries: Some(3)` or `None`;
+//! - `concurrency: Some(Concurrency::limit(5))`, `Some(Concurrency::keyed(5, "cel"))` or
+//!   `None`.
 //!
-//! The file is lexed with function bodies blanked out (see [`crate::scan`]), its items are
-//! parsed with `syn`, and the `CONFIG` literal is read token by token, since these forms are
-//! few and `syn`'s expression parser is the slowest part of reading a file. When the literal
+//! The file is lexed with function bodies and comments blanked out (see [`crate::scan`]),
+//! its items are parsed with `syn` (of the impl that declares `CONFIG`, only that
+//! declaration), and the `CONFIG` literal is read token by token, since these forms are few
+//! and `syn`'s expression parser is the slowest part of reading a file. When the literal
 //! does not have one of these forms, `syn` parses it to tell a syntax error from a value
 //! that is valid Rust but not a literal.
 
 use std::ops::Range;
 
-use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 use syn::{ImplItem, Item, ItemImpl, Lit};
 
 use crate::diagnostic::Problem;
-use crate::scan::blank_fn_bodies;
+use crate::scan::blank_bodies_and_comments;
 
 /// Stands in for the `CONFIG` expression while `syn` parses the items around it.
 const PLACEHOLDER: &str = "__switchyard_config";
@@ -117,7 +118,7 @@ impl Reader {
         let tokens = self.lex(text)?;
         let mut configs = Vec::new();
         let near: Vec<usize> = text.match_indices("CONFIG").map(|(at, _)| at).collect();
-        let tokens = take_configs(tokens, &near, &mut configs);
+        let tokens = take_configs(tokens, &near, &mut configs, false);
         let file = match syn::parse2::<syn::File>(tokens) {
             Ok(file) => file,
             Err(error) => {
@@ -154,7 +155,7 @@ impl Reader {
     /// Lexes the text with function bodies blanked; when the scanner is unsure, lexes the
     /// original text, which reports lexing errors precisely, and empties bodies afterwards.
     fn lex(&mut self, body: &str) -> Option<TokenStream> {
-        if let Some(blanked) = blank_fn_bodies(body) {
+        if let Some(blanked) = blank_bodies_and_comments(body) {
             if let Ok(tokens) = blanked.parse::<TokenStream>() {
                 return Some(tokens);
             }
@@ -532,38 +533,90 @@ fn span_range(tokens: &[TokenTree]) -> Range<usize> {
 /// Replaces the expression of every `const CONFIG: .. = <expr>;` with a placeholder, keeping
 /// the expression's tokens by the byte offset of its `CONFIG`. Only groups that hold one of
 /// the byte offsets in `near` (where the text says `CONFIG`) are looked into.
+///
+/// A group that declares `CONFIG` (the body of `impl Function`) keeps only that
+/// declaration: the other items there (`type Event`, the signature of `run`) are not read
+/// by codegen, and rustc checks them.
 fn take_configs(
     tokens: TokenStream,
     near: &[usize],
     configs: &mut Vec<(usize, Vec<TokenTree>)>,
+    impl_body: bool,
 ) -> TokenStream {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(trees.len());
+    let mut trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut declarations = Vec::new();
     let mut index = 0;
-
     while index < trees.len() {
-        if let Some((equals, end)) = config_expression(&trees, index) {
-            let at = trees[index + 1].span().byte_range().start;
-            let expression = trees[equals + 1..end].to_vec();
+        match config_expression(&trees, index) {
+            Some((equals, end)) => {
+                declarations.push((index, equals, end));
+                index = end + 1;
+            }
+            None => index += 1,
+        }
+    }
+    let bodies = impl_bodies(&trees);
+    // In an impl that declares `CONFIG`, nothing but the declaration is kept.
+    let keep_others = !impl_body || declarations.is_empty();
+
+    let mut out = Vec::with_capacity(trees.len());
+    let mut next = declarations.iter().peekable();
+    let mut index = 0;
+    while index < trees.len() {
+        if let Some(&&(start, equals, end)) = next.peek().filter(|d| d.0 == index) {
+            next.next();
+            let at = trees[start + 1].span().byte_range().start;
+            let expression: Vec<TokenTree> = trees[equals + 1..end].iter_mut().map(take).collect();
             let span = expression[0].span();
-            out.extend(trees[index..=equals].iter().cloned());
+            out.extend(trees[start..=equals].iter_mut().map(take));
             out.push(TokenTree::Ident(Ident::new(PLACEHOLDER, span)));
+            out.push(take(&mut trees[end]));
             configs.push((at, expression));
-            index = end;
+            index = end + 1;
             continue;
         }
-        out.push(match &trees[index] {
-            TokenTree::Group(group) if holds_any(group.span(), near) => {
-                let stream = take_configs(group.stream(), near, configs);
-                let mut inner = Group::new(group.delimiter(), stream);
-                inner.set_span(group.span());
-                TokenTree::Group(inner)
-            }
-            other => other.clone(),
-        });
+        if keep_others {
+            out.push(match take(&mut trees[index]) {
+                TokenTree::Group(group) if holds_any(group.span(), near) => {
+                    let stream = take_configs(group.stream(), near, configs, bodies[index]);
+                    let mut inner = Group::new(group.delimiter(), stream);
+                    inner.set_span(group.span());
+                    TokenTree::Group(inner)
+                }
+                other => other,
+            });
+        }
         index += 1;
     }
     out.into_iter().collect()
+}
+
+/// For each token, whether it is the brace group of an `impl` block: a brace group with
+/// `impl` among the tokens since the previous item ended.
+fn impl_bodies(trees: &[TokenTree]) -> Vec<bool> {
+    let mut seen_impl = false;
+    trees
+        .iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident) => {
+                seen_impl |= ident == "impl";
+                false
+            }
+            TokenTree::Punct(punct) => {
+                seen_impl &= punct.as_char() != ';';
+                false
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                std::mem::take(&mut seen_impl)
+            }
+            _ => false,
+        })
+        .collect()
+}
+
+/// Moves a token out of a list, leaving a cheap stand-in behind.
+fn take(tree: &mut TokenTree) -> TokenTree {
+    std::mem::replace(tree, TokenTree::Punct(Punct::new('.', Spacing::Alone)))
 }
 
 fn holds_any(span: Span, offsets: &[usize]) -> bool {
@@ -858,6 +911,16 @@ impl Function for Welcome {
             "{}\nfn helper() -> u8 {{ let x = ; }}\ntype H = fn(u8);\nconst K: u8 = {{ 1 }};",
             GOOD
         );
+
+        let (parsed, found) = parse(&text);
+
+        assert_eq!(found, []);
+        assert_eq!(parsed.unwrap().id.unwrap().value, "welcome");
+    }
+
+    #[test]
+    fn reads_the_config_of_the_impl_whatever_else_is_named_config() {
+        let text = format!("const CONFIG: u8 = 1;\nmod m {{ const CONFIG: u8 = 2; }}\n{GOOD}");
 
         let (parsed, found) = parse(&text);
 
