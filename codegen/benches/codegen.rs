@@ -1,11 +1,13 @@
 //! Times codegen over synthetic trees of 10 to 10,000 event files and prints a table.
 //!
-//! Run with `cargo bench -p switchyard-codegen --bench codegen`. Each tree has 20 files per
-//! feature, every fifth feature nested one level deeper, and files shaped like a real event
-//! file (about 40 lines, every tenth with a cron trigger in its own time zone).
-//! Give sizes as arguments to run only those: `cargo bench ... -- 1000`. The wall-clock
-//! figures depend on what else the machine runs; the CPU column adds up every thread. The figure is the whole of `Builder::generate`: walk, parse,
-//! check, order and render.
+//! Run with `cargo bench -p switchyard-codegen --bench codegen`; give sizes as arguments
+//! to run only those: `cargo bench -p switchyard-codegen --bench codegen -- 1000`.
+//!
+//! Each tree has 20 files per feature, every fifth feature nested one level deeper, and
+//! files shaped like a real event file (about 40 lines, every tenth with a cron trigger in
+//! its own time zone). The figure is the whole of `Builder::generate`: walk, parse, check,
+//! order and render. Wall-clock figures depend on what else the machine runs; the CPU
+//! column adds up the time of every thread.
 
 use std::fs;
 use std::path::Path;

@@ -53,7 +53,9 @@ pub(crate) fn check_file(candidate: &Candidate) -> Checked {
     let spec = parsed
         .and_then(|parsed| to_spec(candidate, parsed, &mut found))
         .map(|mut spec| {
-            spec.id_span = Span::locate(&text, spec.id_span.range.clone());
+            if let Some((_, span)) = &id {
+                spec.id_span = span.clone();
+            }
             spec
         });
     let problems = found
@@ -160,7 +162,7 @@ fn to_spec(candidate: &Candidate, parsed: Parsed, found: &mut Vec<Found>) -> Opt
         triggers,
         retries,
         concurrency,
-        // Located against the text by the caller.
+        // Replaced by the caller, which has the text to locate it in.
         id_span: Span {
             line: 0,
             column: 0,

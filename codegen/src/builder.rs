@@ -144,7 +144,7 @@ impl Builder {
             report.prune_sources();
             return Err(report);
         }
-        self.output(matcher, &runtime, &walk, functions, report)
+        self.output(&runtime, &walk, functions, report)
     }
 
     /// Generates and writes `all_functions.rs` when its bytes changed, printing Cargo's
@@ -206,17 +206,26 @@ impl Builder {
         let pattern = Pattern::new(&self.pattern).map_err(|p| report.push(Diagnostic::global(p)));
         let ignores = Ignores::new(&self.ignores).map_err(|p| report.push(Diagnostic::global(p)));
 
-        let runtime = syn::parse_str::<syn::Path>(&self.runtime).map_err(|error| {
-            report.push(Diagnostic::global(Problem::InvalidSetting {
-                setting: "runtime path",
-                value: self.runtime.clone(),
-                reason: error.to_string(),
-            }));
-        });
+        let runtime = syn::parse_str::<syn::Path>(&self.runtime)
+            .map_err(|error| error.to_string())
+            .and_then(|path| {
+                if path.segments.iter().all(|s| s.arguments.is_none()) {
+                    Ok(path)
+                } else {
+                    Err("it must be a plain path without generic arguments".to_owned())
+                }
+            })
+            .map_err(|reason| {
+                report.push(Diagnostic::global(Problem::InvalidSetting {
+                    setting: "runtime path",
+                    value: self.runtime.clone(),
+                    reason,
+                }));
+            });
         let includer = &self.root_from_includer;
         if includer.starts_with('/') || includer.contains(['\\', ':']) || includer.is_empty() {
             report.push(Diagnostic::global(Problem::InvalidSetting {
-                setting: "path from the includer to the root",
+                setting: "root path from the includer",
                 value: includer.clone(),
                 reason: "it must be a relative path with `/` separators, such as `..`".into(),
             }));
@@ -300,7 +309,6 @@ impl Builder {
 
     fn output(
         &self,
-        matcher: Matcher,
         runtime: &syn::Path,
         walk: &Walk,
         mut functions: Vec<FunctionSpec>,
@@ -321,8 +329,7 @@ impl Builder {
             })
         })?;
 
-        let mut rerun_paths = vec![self.root.join(matcher.pattern.base())];
-        rerun_paths.extend(walk.dirs.iter().cloned());
+        let mut rerun_paths = walk.dirs.clone();
         rerun_paths.extend(functions.iter().map(|f| f.path.clone()));
         rerun_paths.sort();
         rerun_paths.dedup();
@@ -439,6 +446,13 @@ fn collect(
                 ids.insert(id, (source, span));
             }
         }
+    }
+
+    if problems.is_empty() {
+        return checked
+            .into_iter()
+            .filter_map(|checked| checked.spec)
+            .collect();
     }
 
     let texts: BTreeMap<&str, &str> = candidates

@@ -568,6 +568,116 @@ impl std::error::Error for Report {}
 mod tests {
     use super::*;
 
+    /// One problem of every kind.
+    fn every_problem() -> Vec<Problem> {
+        let text = || "x".to_owned();
+        vec![
+            Problem::InvalidPattern {
+                pattern: text(),
+                reason: text(),
+            },
+            Problem::InvalidIgnore {
+                pattern: text(),
+                reason: text(),
+            },
+            Problem::InvalidSetting {
+                setting: "runtime path",
+                value: text(),
+                reason: text(),
+            },
+            Problem::Unreadable { reason: text() },
+            Problem::Unwritable {
+                path: text(),
+                reason: text(),
+            },
+            Problem::NoFunctions { pattern: text() },
+            Problem::NonUtf8Name,
+            Problem::ControlCharacter,
+            Problem::EmptyName {
+                prefix: text(),
+                expected: text(),
+            },
+            Problem::InvalidFileName { name: text() },
+            Problem::NoFeature { expected: text() },
+            Problem::Syntax { message: text() },
+            Problem::NoFunction,
+            Problem::TooManyFunctions { count: 2 },
+            Problem::NestedFunction,
+            Problem::UnnamedType,
+            Problem::MissingStruct { name: text() },
+            Problem::MissingConfig { name: text() },
+            Problem::ConfigNotLiteral,
+            Problem::InvalidBase,
+            Problem::NotLiteral {
+                field: text(),
+                expected: "a string literal",
+            },
+            Problem::UnknownField { field: text() },
+            Problem::DuplicateField { field: text() },
+            Problem::MissingId,
+            Problem::InvalidId {
+                id: text(),
+                reason: text(),
+            },
+            Problem::InvalidEvent {
+                event: text(),
+                reason: text(),
+            },
+            Problem::EmptyIf { event: text() },
+            Problem::InvalidCron {
+                cron: text(),
+                reason: text(),
+            },
+            Problem::NoTriggers { id: text() },
+            Problem::TooManyRetries {
+                id: text(),
+                retries: 21,
+                max: 20,
+            },
+            Problem::ZeroConcurrency { id: text() },
+            Problem::EmptyConcurrencyKey { id: text() },
+            Problem::DuplicateId {
+                id: text(),
+                first: text(),
+            },
+            Problem::ModuleClash {
+                module: text(),
+                first: text(),
+            },
+            Problem::NearMiss { suggestion: text() },
+            Problem::UnusedIgnore { pattern: text() },
+        ]
+    }
+
+    #[test]
+    fn messages_are_lowercase_phrases_without_a_trailing_period() {
+        for problem in every_problem() {
+            let message = problem.to_string();
+
+            let first = message.chars().next().unwrap();
+            assert!(!first.is_uppercase(), "{message}");
+            assert!(!message.ends_with('.'), "{message}");
+            assert!(!message.contains('\n'), "{message}");
+        }
+    }
+
+    #[test]
+    fn only_near_misses_and_unused_ignores_are_warnings() {
+        let warnings: Vec<String> = every_problem()
+            .into_iter()
+            .filter(|problem| problem.severity() == Severity::Warning)
+            .map(|problem| problem.to_string())
+            .collect();
+
+        assert_eq!(
+            warnings,
+            [
+                "not an event file, so it is not registered; rename it to `x`",
+                "ignore pattern `x` matches no file",
+            ]
+        );
+    }
+
     #[test]
     fn locates_lines_and_character_columns() {
         let text = "ab\ncé: x\n";

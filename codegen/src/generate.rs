@@ -54,11 +54,13 @@ pub(crate) fn render(
     let items = Items::new(functions, settings.runtime, settings.pattern)
         .map_err(|error| error.to_string())?;
 
-    let mut out = format!(
+    let mut out = String::with_capacity(4096 + functions.len() * 900);
+    let _ = write!(
+        out,
         "// {}\n\n",
         header(settings.pattern, settings.ignores, "run `cargo build`")
     );
-    out.push_str(&modules_macro(functions, settings.root_from_includer));
+    modules_macro(&mut out, functions, settings.root_from_includer);
 
     let mut by_id: Vec<(&str, usize)> = functions
         .iter()
@@ -66,34 +68,40 @@ pub(crate) fn render(
         .map(|(index, function)| (function.id.as_str(), index))
         .collect();
     by_id.sort_unstable();
-    let ids = by_id.iter().map(|(id, _)| quoted(id));
+    let ids = by_id.iter().map(|(id, _)| quoted(id)).collect();
     let pairs = by_id
         .iter()
-        .map(|(id, index)| format!("({}, {index})", quoted(id)));
-    let entries = functions.iter().map(|function| entry(function, &runtime));
+        .map(|(id, index)| format!("({}, {index})", quoted(id)))
+        .collect();
     let groups = feature_groups(functions);
-    let features = groups
-        .iter()
-        .map(|(name, indices)| feature(name, indices, &runtime));
 
-    for part in [
-        unparse(items.count),
-        array(items.ids, ids.collect()),
-        stitched(items.functions, entries),
-        unparse(items.feature_counts),
-        stitched(items.features, features),
-        array(items.by_id, pairs.collect()),
-        unparse(items.registry),
-    ] {
-        out.push('\n');
-        out.push_str(&part);
-    }
+    out.push('\n');
+    out.push_str(&unparse(items.count));
+    out.push('\n');
+    array(&mut out, items.ids, ids);
+    out.push('\n');
+    stitched(&mut out, items.functions, |out| {
+        for function in functions {
+            entry(out, function, &runtime);
+        }
+    });
+    out.push('\n');
+    out.push_str(&unparse(items.feature_counts));
+    out.push('\n');
+    stitched(&mut out, items.features, |out| {
+        for (name, indices) in &groups {
+            feature(out, name, indices, &runtime);
+        }
+    });
+    out.push('\n');
+    array(&mut out, items.by_id, pairs);
+    out.push('\n');
+    out.push_str(&unparse(items.registry));
     Ok(out)
 }
 
 /// The `switchyard_event_modules!` macro, formatted as rustfmt would.
-fn modules_macro(functions: &[FunctionSpec], root_from_includer: &str) -> String {
-    let mut out = String::new();
+fn modules_macro(out: &mut String, functions: &[FunctionSpec], root_from_includer: &str) {
     out.push_str(
         "/// Declares one module per event file, each with a `#[path]` back to its source.\n\
          ///\n\
@@ -118,7 +126,6 @@ fn modules_macro(functions: &[FunctionSpec], root_from_includer: &str) -> String
     }
 
     out.push_str("    };\n}\n");
-    out
 }
 
 /// The registry's items, parsed once from `quote!`; the long arrays are left empty and
@@ -180,47 +187,53 @@ impl Items {
 /// One `FunctionEntry`, laid out exactly as prettyplease lays out an element of a broken
 /// array: fields one per line, and the handler's type argument on its own line when the
 /// handler does not fit in [`MARGIN`].
-fn entry(function: &FunctionSpec, runtime: &str) -> String {
+fn entry(out: &mut String, function: &FunctionSpec, runtime: &str) {
     let ty = format!("{}::{}", function.module, function.type_name);
-    let handler = format!("        handler: {runtime}::erase::<{ty}>");
-    let handler = if handler.len() <= MARGIN {
-        format!("{handler},")
-    } else {
-        format!("        handler: {runtime}::erase::<\n            {ty},\n        >,")
-    };
-    format!(
+    let _ = write!(
+        out,
         "    {runtime}::FunctionEntry {{\n        \
          config: &<{ty} as {runtime}::Function>::CONFIG,\n        \
          feature: {},\n        \
          source: {},\n        \
-         module: {},\n\
-         {handler}\n    \
-         }},\n",
+         module: {},\n",
         quoted(&function.feature),
         quoted(&function.source),
         quoted(&function.module),
-    )
+    );
+
+    let handler = "        handler: ".len() + runtime.len() + "::erase::<>".len() + ty.len();
+    if handler <= MARGIN {
+        let _ = writeln!(out, "        handler: {runtime}::erase::<{ty}>,");
+    } else {
+        let _ = writeln!(
+            out,
+            "        handler: {runtime}::erase::<\n            {ty},\n        >,"
+        );
+    }
+    out.push_str("    },\n");
 }
 
 /// One `Feature`, laid out as prettyplease lays it out: the struct broken over lines, and
 /// its list of functions on one line when that fits in [`MARGIN`].
-fn feature(name: &str, indices: &[usize], runtime: &str) -> String {
+fn feature(out: &mut String, name: &str, indices: &[usize], runtime: &str) {
     let refs: Vec<String> = indices.iter().map(|i| format!("&FUNCTIONS[{i}]")).collect();
-    let one_line = format!("        functions: &[{}]", refs.join(", "));
-    let functions = if one_line.len() <= MARGIN {
-        format!("{one_line},\n")
-    } else {
-        let mut lines = String::from("        functions: &[\n");
-        for reference in &refs {
-            let _ = writeln!(lines, "            {reference},");
-        }
-        lines.push_str("        ],\n");
-        lines
-    };
-    format!(
-        "    {runtime}::Feature {{\n        name: {},\n{functions}    }},\n",
+    let _ = writeln!(
+        out,
+        "    {runtime}::Feature {{\n        name: {},",
         quoted(name)
-    )
+    );
+
+    let one_line = format!("        functions: &[{}]", refs.join(", "));
+    if one_line.len() <= MARGIN {
+        let _ = writeln!(out, "{one_line},");
+    } else {
+        out.push_str("        functions: &[\n");
+        for reference in &refs {
+            let _ = writeln!(out, "            {reference},");
+        }
+        out.push_str("        ],\n");
+    }
+    out.push_str("    },\n");
 }
 
 /// A string literal as prettyplease prints it.
@@ -237,39 +250,40 @@ fn quoted(value: &str) -> String {
 
 /// An array of one-line elements: prettyplease decides when it may fit on one line; a
 /// longer one is laid out by hand, one element per line, as prettyplease would.
-fn array(item: syn::Item, elements: Vec<String>) -> String {
+fn array(out: &mut String, item: syn::Item, elements: Vec<String>) {
     let one_line: usize = elements.iter().map(|element| element.len() + 2).sum();
     if one_line > 2 * MARGIN {
-        return stitched(item, elements.into_iter().map(|e| format!("    {e},\n")));
+        stitched(out, item, |out| {
+            for element in &elements {
+                let _ = writeln!(out, "    {element},");
+            }
+        });
+        return;
     }
 
     let mut item = item;
-    let expr = match &mut item {
-        syn::Item::Const(item) => &mut *item.expr,
-        syn::Item::Static(item) => &mut *item.expr,
-        _ => return unparse(item),
-    };
-    if let Expr::Array(array) = expr {
-        array.elems = elements
-            .iter()
-            .filter_map(|element| syn::parse_str::<Expr>(element).ok())
-            .collect();
+    if let syn::Item::Const(syn::ItemConst { expr, .. })
+    | syn::Item::Static(syn::ItemStatic { expr, .. }) = &mut item
+    {
+        if let Expr::Array(array) = &mut **expr {
+            array.elems = elements
+                .iter()
+                .filter_map(|element| syn::parse_str::<Expr>(element).ok())
+                .collect();
+        }
     }
-    unparse(item)
+    out.push_str(&unparse(item));
 }
 
-/// Renders `item`, whose array is empty, with `lines` as the array's elements: the array
-/// broken over lines as prettyplease breaks an array that does not fit.
-fn stitched(item: syn::Item, lines: impl Iterator<Item = String>) -> String {
+/// Renders `item`, whose array is empty, with the lines `elements` writes as the array's
+/// elements: the array broken over lines as prettyplease breaks an array that does not fit.
+fn stitched(out: &mut String, item: syn::Item, elements: impl FnOnce(&mut String)) {
     let empty = unparse(item);
     let open = empty.rfind('[').map_or(empty.len(), |at| at + 1);
-    let mut out = empty[..open].to_owned();
+    out.push_str(&empty[..open]);
     out.push('\n');
-    for line in lines {
-        out.push_str(&line);
-    }
+    elements(out);
     out.push_str("];\n");
-    out
 }
 
 fn unparse(item: syn::Item) -> String {

@@ -64,7 +64,10 @@
 //! folder that contains the base is skipped, so a cycle neither hangs nor registers anything
 //! twice. A file reached through several paths is registered once, under the path that goes
 //! through the fewest links (then the first in sorted order). Rerun triggers name real
-//! (canonical) paths, so an edit made through a link reruns the build script.
+//! (canonical) paths, so an edit made through a link reruns the build script. A dangling
+//! link whose name matches the pattern is an error, since its function would be missing.
+//! Pointing the base link itself (`features -> elsewhere`) at another folder is not seen;
+//! touch `build.rs` after doing that.
 //!
 //! ## Rerun triggers
 //!
@@ -75,18 +78,28 @@
 //! # Validation
 //!
 //! Every problem of every file is collected in one pass, sorted by file, line and column,
-//! and reported like rustc does. See [`Problem`] for the full list. An event file must
-//! define exactly one `impl Function for T` for a `pub struct T;`, whose `CONFIG` is a
-//! `Config { .. }` literal with these fields, each a literal, and optionally
-//! `..Config::DEFAULT`:
+//! and reported like rustc does: one `cargo::error=path:line:column: message` line each,
+//! and the rendered snippets on stderr. See [`Problem`] for the full list.
 //!
-//! | field | form | rule |
-//! |---|---|---|
-//! | `id` | `"text"` | lowercase ASCII letters, digits and single hyphens; starts with a letter, ends with a letter or digit; at most [`MAX_ID_LEN`] characters; unique in the app |
-//! | `name` | `"text"` | free text; empty shows the id |
-//! | `triggers` | `&[Trigger::event("a/b"), Trigger::event_if("a/b", "cel"), Trigger::cron("0 9 * * *")]` | at least one |
-//! | `retries` | `Some(n)` or `None` | at most [`MAX_RETRIES`] |
-//! | `concurrency` | `Some(Concurrency::limit(n))`, `Some(Concurrency::keyed(n, "cel"))` or `None` | limit at least 1, key not blank |
+//! Function bodies are lexed but not parsed, since reading a configuration does not need
+//! them and parsing them is most of the cost: an unbalanced delimiter or an unterminated
+//! literal anywhere is reported here, while any other syntax error inside a body is left to
+//! rustc, which reports it at the event file's line because the generated module points at
+//! that file.
+//!
+//! An event file must define exactly one `impl Function for T` for a `pub struct T;`,
+//! whose `CONFIG` is a `Config { .. }` literal, optionally ending in `..Config::DEFAULT`,
+//! whose fields are literals in these forms:
+//!
+//! - `id: "text"`: lowercase ASCII letters, digits and single hyphens, starting with a
+//!   letter and ending with a letter or digit, at most [`MAX_ID_LEN`] characters, unique
+//!   in the app.
+//! - `name: "text"`: free text; empty shows the id.
+//! - `triggers: &[..]`: at least one of `Trigger::event("a/b")`,
+//!   `Trigger::event_if("a/b", "cel")` and `Trigger::cron("0 9 * * *")`.
+//! - `retries: Some(n)` (at most [`MAX_RETRIES`]) or `None`.
+//! - `concurrency: Some(Concurrency::limit(n))`, `Some(Concurrency::keyed(n, "cel"))` (a
+//!   limit of at least 1, a key that is not blank) or `None`.
 //!
 //! Any other field, or a value that is not a literal, is an error: every field that is
 //! accepted reaches the registry, and none is silently ignored.

@@ -4,12 +4,12 @@
 //! `Config { .. }` literal. Every field value must be a literal in one of the forms below,
 //! because codegen reads it at build time:
 //!
-//! | field | form |
-//! |---|---|
-//! | `id`, `name` | `"text"` |
-//! | `triggers` | `&[Trigger::event("a/b"), Trigger::event_if("a/b", "cel"), Trigger::cron("0 9 * * *")]` |
-//! | `retries` | `Some(3)` or `None` |
-//! | `concurrency` | `Some(Concurrency::limit(5))`, `Some(Concurrency::keyed(5, "cel"))` or `None` |
+//! - `id: "text"` and `name: "text"`;
+//! - `triggers: &[..]` of `Trigger::event("a/b")`, `Trigger::event_if("a/b", "cel")` and
+//!   `Trigger::cron("0 9 * * *")`;
+//! - `retries: Some(3)` or `None`;
+//! - `concurrency: Some(Concurrency::limit(5))`, `Some(Concurrency::keyed(5, "cel"))` or
+//!   `None`.
 //!
 //! The file is lexed with function bodies blanked out (see [`crate::scan`]), its items are
 //! parsed with `syn`, and the `CONFIG` literal is read token by token, since these forms are
@@ -19,12 +19,12 @@
 
 use std::ops::Range;
 
-use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 use syn::{ImplItem, Item, ItemImpl, Lit};
 
 use crate::diagnostic::Problem;
-use crate::scan::blank_fn_bodies;
+use crate::scan::blank_bodies_and_comments;
 
 /// Stands in for the `CONFIG` expression while `syn` parses the items around it.
 const PLACEHOLDER: &str = "__switchyard_config";
@@ -154,7 +154,7 @@ impl Reader {
     /// Lexes the text with function bodies blanked; when the scanner is unsure, lexes the
     /// original text, which reports lexing errors precisely, and empties bodies afterwards.
     fn lex(&mut self, body: &str) -> Option<TokenStream> {
-        if let Some(blanked) = blank_fn_bodies(body) {
+        if let Some(blanked) = blank_bodies_and_comments(body) {
             if let Ok(tokens) = blanked.parse::<TokenStream>() {
                 return Some(tokens);
             }
@@ -537,33 +537,38 @@ fn take_configs(
     near: &[usize],
     configs: &mut Vec<(usize, Vec<TokenTree>)>,
 ) -> TokenStream {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = Vec::with_capacity(trees.len());
     let mut index = 0;
 
     while index < trees.len() {
         if let Some((equals, end)) = config_expression(&trees, index) {
             let at = trees[index + 1].span().byte_range().start;
-            let expression = trees[equals + 1..end].to_vec();
+            let expression: Vec<TokenTree> = trees[equals + 1..end].iter_mut().map(take).collect();
             let span = expression[0].span();
-            out.extend(trees[index..=equals].iter().cloned());
+            out.extend(trees[index..=equals].iter_mut().map(take));
             out.push(TokenTree::Ident(Ident::new(PLACEHOLDER, span)));
             configs.push((at, expression));
             index = end;
             continue;
         }
-        out.push(match &trees[index] {
+        out.push(match take(&mut trees[index]) {
             TokenTree::Group(group) if holds_any(group.span(), near) => {
                 let stream = take_configs(group.stream(), near, configs);
                 let mut inner = Group::new(group.delimiter(), stream);
                 inner.set_span(group.span());
                 TokenTree::Group(inner)
             }
-            other => other.clone(),
+            other => other,
         });
         index += 1;
     }
     out.into_iter().collect()
+}
+
+/// Moves a token out of a list, leaving a cheap stand-in behind.
+fn take(tree: &mut TokenTree) -> TokenTree {
+    std::mem::replace(tree, TokenTree::Punct(Punct::new('.', Spacing::Alone)))
 }
 
 fn holds_any(span: Span, offsets: &[usize]) -> bool {

@@ -1,28 +1,28 @@
-//! A quick pass over an event file's text that blanks out function bodies.
+//! A quick pass over an event file's text that blanks out function bodies and comments.
 //!
 //! Reading a configuration needs only the items of a file, and lexing and parsing function
-//! bodies is most of the cost of reading an event file. This pass finds every `fn` body with
-//! a small scanner that knows Rust's comments, strings and character literals, and replaces
-//! the body's contents with spaces (keeping newlines), so that every byte offset stays
-//! where it was. Syntax errors inside bodies are left to rustc, which reports them at the
-//! event file's line.
+//! bodies (and the doc comments that become attributes) is most of the cost of reading an
+//! event file. This pass finds every `fn` body and every comment with a small scanner that
+//! knows Rust's comments, strings and character literals, and replaces them with spaces
+//! (keeping newlines), so that every byte offset stays where it was. Syntax errors inside
+//! bodies are left to rustc, which reports them at the event file's line.
 
-/// The text with the inside of every `fn` body blanked, or `None` when the scanner is unsure
-/// (an unbalanced delimiter, an unterminated literal or comment), in which case the caller
-/// lexes the original text and reports the problem precisely.
-pub(crate) fn blank_fn_bodies(text: &str) -> Option<String> {
+/// The text with every comment and the inside of every `fn` body blanked, or `None` when
+/// the scanner is unsure (an unbalanced delimiter, an unterminated literal or comment), in
+/// which case the caller lexes the original text and reports the problem precisely.
+pub(crate) fn blank_bodies_and_comments(text: &str) -> Option<String> {
     let mut scanner = Scanner {
         bytes: text.as_bytes(),
         at: 0,
-        bodies: Vec::new(),
+        blanks: Vec::new(),
     };
     scanner.items()?;
-    if scanner.bodies.is_empty() {
+    if scanner.blanks.is_empty() {
         return Some(text.to_owned());
     }
 
     let mut blanked = text.as_bytes().to_vec();
-    for (start, end) in scanner.bodies {
+    for (start, end) in scanner.blanks {
         for byte in &mut blanked[start..end] {
             if *byte != b'\n' {
                 *byte = b' ';
@@ -36,8 +36,8 @@ pub(crate) fn blank_fn_bodies(text: &str) -> Option<String> {
 struct Scanner<'a> {
     bytes: &'a [u8],
     at: usize,
-    /// Byte ranges of body contents, between the braces.
-    bodies: Vec<(usize, usize)>,
+    /// Byte ranges to blank: comments, and body contents between the braces.
+    blanks: Vec<(usize, usize)>,
 }
 
 impl Scanner<'_> {
@@ -54,7 +54,7 @@ impl Scanner<'_> {
                     let start = self.at + 1;
                     self.at = start;
                     let end = self.close(b'}')?;
-                    self.bodies.push((start, end));
+                    self.blanks.push((start, end));
                     after_fn = false;
                     continue;
                 }
@@ -114,8 +114,10 @@ impl Scanner<'_> {
 
         if rest.starts_with(b"//") {
             self.at += rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+            self.blanks.push((start, self.at));
         } else if rest.starts_with(b"/*") {
             self.block_comment()?;
+            self.blanks.push((start, self.at));
         } else if rest[0] == b'"' {
             self.at += 1;
             self.string()?;
@@ -274,7 +276,7 @@ mod tests {
             ("fn a() ", " r#\"}\"# ", ""),
             ("fn a() ", " b'}' ", ""),
             ("fn a() ", " /* } /* } */ */ ", ""),
-            ("// fn a() {\nfn b() ", " é ", ""),
+            ("fn b() ", " é ", ""),
             ("fn a() -> Vec<u8> where u8: Copy ", " x ", ""),
             ("async fn run(ctx: C) -> R ", " 'outer: loop {} ", ""),
             (
@@ -288,7 +290,7 @@ mod tests {
             let text = format!("{before}{{{body}}}{after}");
             let expected = format!("{before}{{{}}}{after}", blank(body));
 
-            let blanked = blank_fn_bodies(&text);
+            let blanked = blank_bodies_and_comments(&text);
 
             assert_eq!(
                 blanked.as_deref(),
@@ -306,15 +308,32 @@ mod tests {
             "struct S { f: fn() -> u8 } impl S {}",
             "const X: &str = \"fn a() { x }\";",
             "trait T { fn a(&self); }",
+            "const S: &str = \"// not a comment\";",
         ];
 
         for text in texts {
             assert_eq!(
-                blank_fn_bodies(text).as_deref(),
+                blank_bodies_and_comments(text).as_deref(),
                 Some(text),
                 "blanking {text:?}"
             );
         }
+    }
+
+    #[test]
+    fn blanks_comments_but_not_strings_that_look_like_them() {
+        let text =
+            "//! Doc.\n/// Item doc.\nconst A: &str = \"/* no */\"; /* a /* nested */ one */";
+
+        let blanked = blank_bodies_and_comments(text).unwrap();
+
+        let expected = format!(
+            "{}\n{}\nconst A: &str = \"/* no */\"; {}",
+            blank("//! Doc."),
+            blank("/// Item doc."),
+            blank("/* a /* nested */ one */")
+        );
+        assert_eq!(blanked, expected);
     }
 
     #[test]
@@ -330,7 +349,7 @@ mod tests {
         ];
 
         for text in texts {
-            assert_eq!(blank_fn_bodies(text), None, "blanking {text:?}");
+            assert_eq!(blank_bodies_and_comments(text), None, "blanking {text:?}");
         }
     }
 }
