@@ -371,6 +371,24 @@ fn registry_follows_every_change_to_the_tree() {
     assert_eq!(project.build_and_serve(), greeters(&[renamed, three]));
     assert_eq!(modified(&generated), before);
 
+    // A misnamed file is not registered, and the build says what it should be called.
+    project.write(
+        "features/a/events/booking-created.rs",
+        &event_source("Booking", "booking"),
+    );
+    let build = project.build_ok();
+    assert_eq!(serve(&build), greeters(&[renamed, three]));
+    let warned = build.log.lines().any(|line| {
+        line.starts_with("warning")
+            && line.contains("features/a/events/booking-created.rs")
+            && line.contains("event-booking-created.rs")
+    });
+    assert!(
+        warned,
+        "no warning about the misnamed file in:\n{}",
+        build.log
+    );
+
     // An unchanged tree: the build script is fresh.
     let build = project.build_ok();
     assert!(
