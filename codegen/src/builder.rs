@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::analyze::{check_file, Candidate, Checked};
 use crate::diagnostic::{Diagnostic, Problem, Related, Report, Span};
@@ -383,17 +384,28 @@ pub fn write_if_changed(path: &Path, contents: &str) -> io::Result<bool> {
     Ok(true)
 }
 
-/// Checks every candidate, on as many threads as there are cores (each parser keeps its
-/// own source map, which ends with its thread).
+/// Checks every candidate on as many threads as there are cores, each taking the next file
+/// when done with one, so that a thread slowed down by other work holds nobody up. (Each
+/// parser keeps its own source map, which ends with its thread.)
 fn check_all(candidates: &[Candidate]) -> Vec<Checked> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = cores.min(8).min(candidates.len().div_ceil(16)).max(1);
-    let chunk = candidates.len().div_ceil(workers).max(1);
+    let next = AtomicUsize::new(0);
 
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(check_file).collect::<Vec<_>>()))
+    let mut checked: Vec<(usize, Checked)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(candidate) = candidates.get(index) else {
+                            return done;
+                        };
+                        done.push((index, check_file(candidate)));
+                    }
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -403,7 +415,10 @@ fn check_all(candidates: &[Candidate]) -> Vec<Checked> {
                     .unwrap_or_else(|p| std::panic::resume_unwind(p))
             })
             .collect()
-    })
+    });
+
+    checked.sort_unstable_by_key(|(index, _)| *index);
+    checked.into_iter().map(|(_, checked)| checked).collect()
 }
 
 /// Gathers the checked files: their problems, the checks that span files (duplicate ids

@@ -127,8 +127,19 @@
 //! order the file system lists entries in, nor on where the project is checked out. The file
 //! is written only when its bytes change.
 //!
+//! A file's module is its feature and file stem in snake case: every character that cannot
+//! be in an identifier becomes `_`, so `features/billing/invoices/events/event-paid.rs`
+//! becomes `billing_invoices_event_paid`. The include looks like this (in `src/registry.rs`,
+//! which is why the default [`Builder::root_from_includer`] is `..`):
+//!
+//! ```text
+//! include!(concat!(env!("OUT_DIR"), "/all_functions.rs"));
+//! switchyard_event_modules!();
+//! ```
+//!
 //! [`Output::audit`] renders the same registry as a Markdown table for a committed audit
-//! copy.
+//! copy; Switchyard keeps it in `FUNCTIONS.md` at the repository root, and a test rewrites
+//! it and fails when it is stale.
 
 mod analyze;
 mod audit;
