@@ -104,7 +104,7 @@ fn write_tree(root: &Path, count: usize) {
 }
 
 fn event_file(name: &str, index: usize) -> String {
-    let schedule = if index % 10 == 0 {
+    let schedule = if index.is_multiple_of(10) {
         format!(
             "\n            Trigger::cron(\"TZ=Europe/Paris {} {} * * 1-5\"),",
             index % 60,
