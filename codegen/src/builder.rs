@@ -47,7 +47,7 @@ pub struct Output {
     /// The generated source of `all_functions.rs`.
     pub source: String,
     /// Real paths whose change must rerun generation: the features root, every folder
-    /// under it and every event file, sorted.
+    /// under it and every event file, sorted by their bytes.
     pub rerun_paths: Vec<PathBuf>,
     /// Near misses and unused ignore patterns.
     pub warnings: Report,
@@ -332,7 +332,7 @@ impl Builder {
 
         let mut rerun_paths = walk.dirs.clone();
         rerun_paths.extend(functions.iter().map(|f| f.path.clone()));
-        rerun_paths.sort();
+        rerun_paths.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         rerun_paths.dedup();
 
         Ok(Output {

@@ -117,8 +117,7 @@ impl Reader {
     fn file(&mut self, text: &str) -> Option<Parsed> {
         let tokens = self.lex(text)?;
         let mut configs = Vec::new();
-        let near: Vec<usize> = text.match_indices("CONFIG").map(|(at, _)| at).collect();
-        let tokens = take_configs(tokens, &near, &mut configs, false);
+        let tokens = take_configs(tokens, &mut configs, Body::Other);
         let file = match syn::parse2::<syn::File>(tokens) {
             Ok(file) => file,
             Err(error) => {
@@ -530,18 +529,17 @@ fn span_range(tokens: &[TokenTree]) -> Range<usize> {
     }
 }
 
-/// Replaces the expression of every `const CONFIG: .. = <expr>;` with a placeholder, keeping
-/// the expression's tokens by the byte offset of its `CONFIG`. Only groups that hold one of
-/// the byte offsets in `near` (where the text says `CONFIG`) are looked into.
+/// Replaces the expression of every `const CONFIG: .. = <expr>;` in an impl block with a
+/// placeholder, keeping the expression's tokens by the byte offset of its `CONFIG`. The
+/// walk goes into the bodies of impl blocks and modules only.
 ///
-/// A group that declares `CONFIG` (the body of `impl Function`) keeps only that
+/// An impl body that declares `CONFIG` (that of `impl Function`) keeps only that
 /// declaration: the other items there (`type Event`, the signature of `run`) are not read
 /// by codegen, and rustc checks them.
 fn take_configs(
     tokens: TokenStream,
-    near: &[usize],
     configs: &mut Vec<(usize, Vec<TokenTree>)>,
-    impl_body: bool,
+    body: Body,
 ) -> TokenStream {
     let mut trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut declarations = Vec::new();
@@ -555,15 +553,16 @@ fn take_configs(
             None => index += 1,
         }
     }
-    let bodies = impl_bodies(&trees);
+    let bodies = bodies(&trees);
     // In an impl that declares `CONFIG`, nothing but the declaration is kept.
-    let keep_others = !impl_body || declarations.is_empty();
+    let keep_others = body != Body::Impl || declarations.is_empty();
 
     let mut out = Vec::with_capacity(trees.len());
     let mut next = declarations.iter().peekable();
     let mut index = 0;
     while index < trees.len() {
-        if let Some(&&(start, equals, end)) = next.peek().filter(|d| d.0 == index) {
+        let declaration = next.peek().filter(|d| d.0 == index && body == Body::Impl);
+        if let Some(&&(start, equals, end)) = declaration {
             next.next();
             let at = trees[start + 1].span().byte_range().start;
             let expression: Vec<TokenTree> = trees[equals + 1..end].iter_mut().map(take).collect();
@@ -577,8 +576,8 @@ fn take_configs(
         }
         if keep_others {
             out.push(match take(&mut trees[index]) {
-                TokenTree::Group(group) if holds_any(group.span(), near) => {
-                    let stream = take_configs(group.stream(), near, configs, bodies[index]);
+                TokenTree::Group(group) if bodies[index] != Body::Other => {
+                    let stream = take_configs(group.stream(), configs, bodies[index]);
                     let mut inner = Group::new(group.delimiter(), stream);
                     inner.set_span(group.span());
                     TokenTree::Group(inner)
@@ -591,25 +590,37 @@ fn take_configs(
     out.into_iter().collect()
 }
 
-/// For each token, whether it is the brace group of an `impl` block: a brace group with
-/// `impl` among the tokens since the previous item ended.
-fn impl_bodies(trees: &[TokenTree]) -> Vec<bool> {
-    let mut seen_impl = false;
+/// What a brace group is the body of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    Impl,
+    Module,
+    Other,
+}
+
+/// For each token, what it is the body of: a brace group is the body of an impl block or a
+/// module when `impl` or `mod` is among the tokens since the previous item ended.
+fn bodies(trees: &[TokenTree]) -> Vec<Body> {
+    let mut seen = Body::Other;
     trees
         .iter()
         .map(|tree| match tree {
             TokenTree::Ident(ident) => {
-                seen_impl |= ident == "impl";
-                false
+                if ident == "impl" {
+                    seen = Body::Impl;
+                } else if ident == "mod" && seen == Body::Other {
+                    seen = Body::Module;
+                }
+                Body::Other
             }
-            TokenTree::Punct(punct) => {
-                seen_impl &= punct.as_char() != ';';
-                false
+            TokenTree::Punct(punct) if punct.as_char() == ';' => {
+                seen = Body::Other;
+                Body::Other
             }
             TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
-                std::mem::take(&mut seen_impl)
+                std::mem::replace(&mut seen, Body::Other)
             }
-            _ => false,
+            _ => Body::Other,
         })
         .collect()
 }
@@ -617,11 +628,6 @@ fn impl_bodies(trees: &[TokenTree]) -> Vec<bool> {
 /// Moves a token out of a list, leaving a cheap stand-in behind.
 fn take(tree: &mut TokenTree) -> TokenTree {
     std::mem::replace(tree, TokenTree::Punct(Punct::new('.', Spacing::Alone)))
-}
-
-fn holds_any(span: Span, offsets: &[usize]) -> bool {
-    let range = span.byte_range();
-    offsets.iter().any(|at| range.contains(at))
 }
 
 /// For `const CONFIG: T = <expr>;` starting at `index`, the positions of `=` and `;`.

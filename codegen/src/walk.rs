@@ -29,7 +29,7 @@ pub(crate) struct Found {
 pub(crate) struct Walk {
     /// Every file that is not hidden, once per canonical path, sorted by relative path.
     pub(crate) files: Vec<Found>,
-    /// Canonical path of every folder visited, sorted.
+    /// Canonical path of every folder visited, sorted by their bytes.
     pub(crate) dirs: Vec<PathBuf>,
     /// Unreadable folders and names that are not UTF-8.
     pub(crate) problems: Vec<Diagnostic>,
@@ -172,11 +172,18 @@ impl Walker {
     }
 
     fn finish(mut self) -> Walk {
-        self.files
-            .sort_by(|a, b| (&a.real, a.links, &a.relative).cmp(&(&b.real, b.links, &b.relative)));
-        self.files.dedup_by(|later, first| later.real == first.real);
+        // Without links every real path is reached once; with them, keep for each real path
+        // the way with the fewest links, then the first in order.
+        if self.files.iter().any(|file| file.links > 0) {
+            self.files.sort_by(|a, b| {
+                let real = a.real.as_os_str().cmp(b.real.as_os_str());
+                real.then(a.links.cmp(&b.links))
+                    .then_with(|| a.relative.cmp(&b.relative))
+            });
+            self.files.dedup_by(|later, first| later.real == first.real);
+        }
         self.files.sort_by(|a, b| a.relative.cmp(&b.relative));
-        self.dirs.sort();
+        self.dirs.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
 
         Walk {
             files: self.files,
