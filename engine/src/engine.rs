@@ -26,6 +26,9 @@ use crate::timer::{millis, parse_time_string, retry_delay, wake_at};
 /// otherwise.
 pub const DEFAULT_APP_ID: &str = "switchyard";
 
+/// The event name of runs started by `step.invoke` or [`Engine::invoke`].
+pub const INVOKED_EVENT: &str = "inngest/function.invoked";
+
 /// How long the background loop sleeps at most before looking for due work again.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -185,6 +188,32 @@ impl Engine {
 
         self.inner.wake.notify_one();
         Ok(ids)
+    }
+
+    /// Starts a run of one function directly, as Inngest's `POST /invoke/<slug>` does: the
+    /// run's event is `inngest/function.invoked` with `data`. Returns the run id, or `None`
+    /// if the app has no such function.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the database fails.
+    pub fn invoke(&self, function_id: &str, data: Value) -> Result<Option<String>, EngineError> {
+        let Some(entry) = self.inner.registry.get(function_id) else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let id = ulid(now);
+        let event = invoked_event(&id, data, now);
+
+        let mut store = self.lock();
+        let tx = store.begin()?;
+        tx.insert_event(&id, &event, None, now)?;
+        let run_id = self.start_run(&tx, entry, &event, None, now)?;
+        tx.commit()?;
+        drop(store);
+
+        self.inner.wake.notify_one();
+        Ok(Some(run_id))
     }
 
     /// Stores one valid event, starts the runs it triggers and resumes the waits it
@@ -647,13 +676,7 @@ impl Engine {
         };
 
         let id = ulid(now);
-        let event = json!({
-            "name": "inngest/function.invoked",
-            "data": op.opts["payload"]["data"].clone(),
-            "id": id,
-            "ts": now,
-            "user": {},
-        });
+        let event = invoked_event(&id, op.opts["payload"]["data"].clone(), now);
         tx.insert_event(&id, &event, None, now)?;
         // TODO: the invoke `timeout` option is not enforced yet; the parent waits until
         // the child finishes however long it takes.
@@ -766,6 +789,17 @@ fn parse_schedules(
         }
     }
     Ok(schedules)
+}
+
+/// The event of a run started by an invocation rather than a trigger.
+fn invoked_event(id: &str, data: Value, now: i64) -> Value {
+    json!({
+        "name": INVOKED_EVENT,
+        "data": data,
+        "id": id,
+        "ts": now,
+        "user": {},
+    })
 }
 
 fn max_attempts(entry: &FunctionEntry) -> u32 {

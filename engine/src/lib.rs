@@ -37,7 +37,7 @@ mod timer;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use cron::{CronError, Schedule};
-pub use engine::{Engine, EngineError, RunDetail, RunFilter, DEFAULT_APP_ID};
+pub use engine::{Engine, EngineError, RunDetail, RunFilter, DEFAULT_APP_ID, INVOKED_EVENT};
 pub use ingest::{IngestError, DEDUPE_WINDOW_MS, MAX_EVENTS, MAX_EVENT_BYTES};
 pub use matcher::{expression_holds, name_matches};
 pub use store::{Location, RunRow, StoreError, DEFAULT_PATH, SCHEMA_VERSION};
