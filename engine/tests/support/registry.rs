@@ -1,6 +1,9 @@
 //! A test-only registry of small functions, one per engine behaviour, and helpers to
 //! drive an engine over it on a fake clock.
 
+// Each test file uses only some of these helpers.
+#![allow(dead_code)]
+
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
