@@ -6,6 +6,8 @@
 //! case-sensitive. An `if` expression is CEL over `event`; an expression that fails to
 //! compile or evaluate, or does not yield a boolean, skips the trigger.
 
+use cel::common::ast::{EntryExpr, Expr};
+use cel::IdedExpr;
 use serde_json::Value;
 use switchyard_runtime::{FunctionEntry, Registry, Trigger};
 
@@ -27,21 +29,99 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
 
 /// Evaluates a CEL expression with the given variables and says whether it holds.
 ///
-/// Compile errors, evaluation errors and non-boolean results all count as `false`.
+/// Fields the expression reads but the variables lack are null, as in Inngest. Compile
+/// errors, evaluation errors and non-boolean results all count as `false`.
 pub fn expression_holds(expression: &str, variables: &[(&str, &Value)]) -> bool {
     let Ok(program) = cel::Program::compile(expression) else {
         return false;
     };
+    let mut paths = Vec::new();
+    select_paths(program.expression(), &mut paths);
+
     let mut context = cel::Context::default();
     for (name, value) in variables {
+        let mut value = (*value).clone();
+        for path in paths.iter().filter(|path| path[0] == *name) {
+            fill_missing(&mut value, &path[1..]);
+        }
         let Ok(value) = cel::to_value(value) else {
             return false;
         };
         context.add_variable_from_value(*name, value);
     }
-    // TODO: Inngest reads a missing field as null; this CEL crate reports it as an error,
-    // so `event.data.missing == null` skips the trigger here instead of holding.
     matches!(program.execute(&context), Ok(cel::Value::Bool(true)))
+}
+
+/// Collects every field path the expression reads, such as `["event", "data", "plan"]`.
+fn select_paths(expr: &IdedExpr, paths: &mut Vec<Vec<String>>) {
+    let mut visit = |child: &IdedExpr| select_paths(child, paths);
+    match &expr.expr {
+        Expr::Select(select) => {
+            // `has(...)` tests presence and must still see the field as missing.
+            if !select.test {
+                if let Some(path) = select_path(expr) {
+                    paths.push(path);
+                }
+            }
+            select_paths(&select.operand, paths);
+        }
+        Expr::Call(call) => {
+            call.target.iter().for_each(|target| visit(target));
+            call.args.iter().for_each(visit);
+        }
+        Expr::List(list) => list.elements.iter().for_each(visit),
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                if let EntryExpr::MapEntry(entry) = &entry.expr {
+                    visit(&entry.key);
+                    visit(&entry.value);
+                }
+            }
+        }
+        Expr::Comprehension(loop_expr) => {
+            let parts = [
+                &loop_expr.iter_range,
+                &loop_expr.accu_init,
+                &loop_expr.loop_cond,
+                &loop_expr.loop_step,
+                &loop_expr.result,
+            ];
+            parts.into_iter().for_each(visit);
+        }
+        _ => {}
+    }
+}
+
+/// The path of a chain of field selections that starts at a variable.
+fn select_path(expr: &IdedExpr) -> Option<Vec<String>> {
+    match &expr.expr {
+        Expr::Ident(name) => Some(vec![name.clone()]),
+        Expr::Select(select) => {
+            let mut path = select_path(&select.operand)?;
+            path.push(select.field.clone());
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+/// Adds the missing fields of `path` to `value`: null at the end, empty objects between,
+/// so that reading the path yields null instead of an error.
+fn fill_missing(value: &mut Value, path: &[String]) {
+    let Some((field, rest)) = path.split_first() else {
+        return;
+    };
+    let Value::Object(fields) = value else {
+        return;
+    };
+    let slot = fields.entry(field.clone()).or_insert_with(|| {
+        if rest.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(serde_json::Map::new())
+        }
+    });
+    fill_missing(slot, rest);
 }
 
 /// Whether one trigger of a function fires for the event.
@@ -117,6 +197,12 @@ mod tests {
             ("event.data.amount", false),
             ("event.data.(", false),
             ("event.data.missing.deeper == 1", false),
+            ("event.data.missing == null", true),
+            ("event.data.missing.deeper == null", true),
+            ("event.data.plan.tier == null", false),
+            ("has(event.data.missing)", false),
+            ("has(event.data.plan)", true),
+            ("event.data.amount > 3.5", true),
         ];
 
         for (expression, expected) in cases {
