@@ -385,18 +385,11 @@ impl Engine {
     pub fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, EngineError> {
         let mut store = self.lock();
         let tx = store.begin()?;
-        // Filtering by function happens after the limit-free query so the limit counts
-        // only matching runs.
-        let limit = if filter.function_id.is_some() {
-            u32::MAX
-        } else {
-            filter.limit
-        };
-        let mut runs = tx.runs(filter.status.as_deref(), limit)?;
-        if let Some(function) = &filter.function_id {
-            runs.retain(|run| &run.function_id == function);
-            runs.truncate(filter.limit as usize);
-        }
+        let runs = tx.runs(
+            filter.status.as_deref(),
+            filter.function_id.as_deref(),
+            filter.limit,
+        )?;
         Ok(runs)
     }
 
@@ -500,6 +493,8 @@ impl Engine {
                 continue;
             };
 
+            // TODO: `Config::concurrency` limits are not enforced yet; every due call runs,
+            // so a function limited to one run at a time may have several in flight.
             let steps: HashMap<String, Value> = tx.steps(&run.id)?.into_iter().collect();
             tx.update_run(&run.id, "running", item.attempt, (None, None), now)?;
             tx.commit()?;
@@ -614,7 +609,10 @@ impl Engine {
                 OpCode::Sleep => {
                     if tx.plan(&run.id, &op.id)? {
                         let duration = op.opts["duration"].as_str().unwrap_or(&op.name);
-                        let due = wake_at(duration, now).unwrap_or(now);
+                        let due = wake_at(duration, now).unwrap_or_else(|| {
+                            warn!(run_id = %run.id, duration, "unreadable sleep; waking now");
+                            now
+                        });
                         tx.enqueue(&timer_item(&run.id, due, &op.id, false))?;
                     }
                     status = "sleeping";

@@ -9,6 +9,10 @@
 //! their timeout, invokes as child runs, retries with exponential backoff and jitter (or
 //! `Retry-After`), and runs that fail for good emitting `inngest/function.failed`.
 //!
+//! A call's outcome is stored in one transaction with the removal of its queue item, so a
+//! step whose result is stored never runs again; a step interrupted by a crash before its
+//! result was stored runs again on restart, as under Inngest.
+//!
 //! State lives at [`DEFAULT_PATH`] (`.switchyard/engine.db` under the working directory)
 //! unless another [`Location`] is given; [`Location::Memory`] is for tests. Cron triggers
 //! fire `inngest/scheduled.timer` runs; fires missed while the engine was down collapse into

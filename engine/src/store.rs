@@ -311,13 +311,19 @@ impl Tx<'_> {
         row.map(parse_run).transpose()
     }
 
-    /// Recent runs, newest first, optionally of one status.
-    pub fn runs(&self, status: Option<&str>, limit: u32) -> Result<Vec<RunRow>, StoreError> {
+    /// Recent runs, newest first, optionally of one status and one function.
+    pub fn runs(
+        &self,
+        status: Option<&str>,
+        function_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RunRow>, StoreError> {
         let sql = format!(
-            "{RUN_COLUMNS} WHERE ?1 IS NULL OR status = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2"
+            "{RUN_COLUMNS} WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR function_id = ?2)
+             ORDER BY created_at DESC, rowid DESC LIMIT ?3"
         );
         let mut statement = self.tx.prepare(&sql)?;
-        let rows = statement.query_map(params![status, limit], raw_run)?;
+        let rows = statement.query_map(params![status, function_id, limit], raw_run)?;
         rows.map(|row| parse_run(row?)).collect()
     }
 
