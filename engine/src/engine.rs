@@ -493,8 +493,8 @@ impl Engine {
                 continue;
             };
 
-            // TODO: `Config::concurrency` limits are not enforced yet; every due call runs,
-            // so a function limited to one run at a time may have several in flight.
+            // TODO: `Config::concurrency` is not read. Calls run one at a time, so no limit
+            // can be exceeded today, but running calls in parallel must enforce it first.
             let steps: HashMap<String, Value> = tx.steps(&run.id)?.into_iter().collect();
             tx.update_run(&run.id, "running", item.attempt, (None, None), now)?;
             tx.commit()?;

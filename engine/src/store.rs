@@ -128,6 +128,7 @@ impl Store {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.set_prepared_statement_cache_capacity(64);
             conn.pragma_query_value(None, "user_version", |row| row.get(0))
         };
         let version = prepare(&conn).map_err(|error| open_error(Box::new(error)))?;
@@ -278,7 +279,7 @@ impl Tx<'_> {
     /// The most recent events, newest first.
     pub fn events(&self, limit: u32) -> Result<Vec<Value>, StoreError> {
         let sql = "SELECT body FROM events ORDER BY received_at DESC, rowid DESC LIMIT ?1";
-        let mut statement = self.tx.prepare(sql)?;
+        let mut statement = self.tx.prepare_cached(sql)?;
         let bodies = statement.query_map(params![limit], |row| row.get::<_, String>(0))?;
         bodies
             .map(|body| Ok(serde_json::from_str(&body?)?))
@@ -289,25 +290,26 @@ impl Tx<'_> {
     pub fn insert_run(&self, run: &RunRow) -> Result<(), StoreError> {
         let sql = "INSERT INTO runs (id, function_id, event, status, attempt, parent_run,
                    parent_step, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?7)";
-        self.tx.execute(
-            sql,
-            params![
-                run.id,
-                run.function_id,
-                run.event.to_string(),
-                run.status,
-                run.parent_run,
-                run.parent_step,
-                run.created_at
-            ],
-        )?;
+        self.tx.prepare_cached(sql)?.execute(params![
+            run.id,
+            run.function_id,
+            run.event.to_string(),
+            run.status,
+            run.parent_run,
+            run.parent_step,
+            run.created_at
+        ])?;
         Ok(())
     }
 
     /// One run by id.
     pub fn run(&self, id: &str) -> Result<Option<RunRow>, StoreError> {
         let sql = format!("{RUN_COLUMNS} WHERE id = ?1");
-        let row = self.tx.query_row(&sql, params![id], raw_run).optional()?;
+        let row = self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row(params![id], raw_run)
+            .optional()?;
         row.map(parse_run).transpose()
     }
 
@@ -322,7 +324,7 @@ impl Tx<'_> {
             "{RUN_COLUMNS} WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR function_id = ?2)
              ORDER BY created_at DESC, rowid DESC LIMIT ?3"
         );
-        let mut statement = self.tx.prepare(&sql)?;
+        let mut statement = self.tx.prepare_cached(&sql)?;
         let rows = statement.query_map(params![status, function_id, limit], raw_run)?;
         rows.map(|row| parse_run(row?)).collect()
     }
@@ -357,7 +359,7 @@ impl Tx<'_> {
     /// The memoized steps of a run by hashed id, in the order they were stored.
     pub fn steps(&self, run_id: &str) -> Result<Vec<(String, Value)>, StoreError> {
         let sql = "SELECT hashed_id, value FROM steps WHERE run_id = ?1 ORDER BY seq";
-        let mut statement = self.tx.prepare(sql)?;
+        let mut statement = self.tx.prepare_cached(sql)?;
         let rows = statement.query_map(params![run_id], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
         })?;
@@ -386,13 +388,19 @@ impl Tx<'_> {
     /// Records a step as planned (scheduled to run by id); says whether it was new.
     pub fn plan(&self, run_id: &str, hashed_id: &str) -> Result<bool, StoreError> {
         let sql = "INSERT OR IGNORE INTO planned (run_id, hashed_id) VALUES (?1, ?2)";
-        Ok(self.tx.execute(sql, params![run_id, hashed_id])? > 0)
+        Ok(self
+            .tx
+            .prepare_cached(sql)?
+            .execute(params![run_id, hashed_id])?
+            > 0)
     }
 
     /// Forgets a planned step; returns how many planned steps of the run remain.
     pub fn unplan(&self, run_id: &str, hashed_id: &str) -> Result<u32, StoreError> {
         let sql = "DELETE FROM planned WHERE run_id = ?1 AND hashed_id = ?2";
-        self.tx.execute(sql, params![run_id, hashed_id])?;
+        self.tx
+            .prepare_cached(sql)?
+            .execute(params![run_id, hashed_id])?;
         let count = "SELECT COUNT(*) FROM planned WHERE run_id = ?1";
         Ok(self
             .tx
@@ -403,17 +411,14 @@ impl Tx<'_> {
     pub fn enqueue(&self, item: &QueueItem) -> Result<i64, StoreError> {
         let sql = "INSERT INTO queue (run_id, due_at, step_id, attempt, memo_id, wait)
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-        self.tx.execute(
-            sql,
-            params![
-                item.run_id,
-                item.due_at,
-                item.step_id,
-                item.attempt,
-                item.memo_id,
-                item.wait
-            ],
-        )?;
+        self.tx.prepare_cached(sql)?.execute(params![
+            item.run_id,
+            item.due_at,
+            item.step_id,
+            item.attempt,
+            item.memo_id,
+            item.wait
+        ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
@@ -444,7 +449,9 @@ impl Tx<'_> {
     /// Removes the timeout timer of a run's wait.
     pub fn dequeue_wait_timer(&self, run_id: &str, hashed_id: &str) -> Result<(), StoreError> {
         let sql = "DELETE FROM queue WHERE run_id = ?1 AND memo_id = ?2 AND wait = 1";
-        self.tx.execute(sql, params![run_id, hashed_id])?;
+        self.tx
+            .prepare_cached(sql)?
+            .execute(params![run_id, hashed_id])?;
         Ok(())
     }
 
@@ -452,15 +459,12 @@ impl Tx<'_> {
     pub fn insert_wait(&self, wait: &WaitRow) -> Result<(), StoreError> {
         let sql = "INSERT OR IGNORE INTO waits (run_id, hashed_id, event_name, expression)
                    VALUES (?1, ?2, ?3, ?4)";
-        self.tx.execute(
-            sql,
-            params![
-                wait.run_id,
-                wait.hashed_id,
-                wait.event_name,
-                wait.expression
-            ],
-        )?;
+        self.tx.prepare_cached(sql)?.execute(params![
+            wait.run_id,
+            wait.hashed_id,
+            wait.event_name,
+            wait.expression
+        ])?;
         Ok(())
     }
 
@@ -468,7 +472,7 @@ impl Tx<'_> {
     pub fn waits_for(&self, event_name: &str) -> Result<Vec<WaitRow>, StoreError> {
         let sql = "SELECT run_id, hashed_id, event_name, expression FROM waits
                    WHERE event_name = ?1 ORDER BY rowid";
-        let mut statement = self.tx.prepare(sql)?;
+        let mut statement = self.tx.prepare_cached(sql)?;
         let rows = statement.query_map(params![event_name], |row| {
             Ok(WaitRow {
                 run_id: row.get(0)?,
@@ -483,7 +487,11 @@ impl Tx<'_> {
     /// Removes a wait; says whether it was still there.
     pub fn delete_wait(&self, run_id: &str, hashed_id: &str) -> Result<bool, StoreError> {
         let sql = "DELETE FROM waits WHERE run_id = ?1 AND hashed_id = ?2";
-        Ok(self.tx.execute(sql, params![run_id, hashed_id])? > 0)
+        Ok(self
+            .tx
+            .prepare_cached(sql)?
+            .execute(params![run_id, hashed_id])?
+            > 0)
     }
 
     /// The stored next fire time of a cron schedule.
