@@ -19,7 +19,7 @@ use crate::cron::{CronError, Schedule};
 use crate::ids::ulid;
 use crate::ingest::{self, IngestError, DEDUPE_WINDOW_MS};
 use crate::matcher::{expression_holds, matching_functions};
-use crate::store::{Location, QueueItem, RunRow, Store, StoreError, Tx, WaitRow};
+use crate::store::{Location, QueueItem, RunRow, Store, StoreError, Timer, Tx, WaitRow};
 use crate::timer::{millis, parse_time_string, retry_delay, wake_at};
 
 /// The app id composite function ids start with, unless [`Engine::with_app_id`] says
@@ -299,7 +299,11 @@ impl Engine {
         value: &Value,
         now: i64,
     ) -> Result<(), StoreError> {
-        tx.memoize(run_id, hashed_id, value)?;
+        // A step settles once: a child that finishes after its invoke timed out, or a
+        // repeated report, changes nothing.
+        if !tx.memoize(run_id, hashed_id, value)? {
+            return Ok(());
+        }
         if tx.unplan(run_id, hashed_id)? == 0 {
             tx.enqueue(&call_item(run_id, now, None, 0))?;
             if let Some(run) = tx.run(run_id)? {
@@ -463,11 +467,21 @@ impl Engine {
                 return Ok(None);
             };
 
-            if let Some(memo_id) = &item.memo_id {
+            if let (Some(timer), Some(step)) = (item.timer, &item.memo_id) {
                 tx.dequeue(item.id)?;
-                let live = !item.wait || tx.delete_wait(&item.run_id, memo_id)?;
-                if live {
-                    self.settle_step(&tx, &item.run_id, memo_id, &Value::Null, now)?;
+                let value = match timer {
+                    Timer::Sleep => Some(Value::Null),
+                    Timer::WaitTimeout => {
+                        tx.delete_wait(&item.run_id, step)?.then_some(Value::Null)
+                    }
+                    Timer::InvokeTimeout => Some(json!({"error": {
+                        "name": "InngestInvokeTimeoutError",
+                        "message": "timed out waiting for the invoked function to finish",
+                        "noRetry": true,
+                    }})),
+                };
+                if let Some(value) = value {
+                    self.settle_step(&tx, &item.run_id, step, &value, now)?;
                 }
                 tx.commit()?;
                 continue;
@@ -613,7 +627,7 @@ impl Engine {
                             warn!(run_id = %run.id, duration, "unreadable sleep; waking now");
                             now
                         });
-                        tx.enqueue(&timer_item(&run.id, due, &op.id, false))?;
+                        tx.enqueue(&timer_item(&run.id, due, &op.id, Timer::Sleep))?;
                     }
                     status = "sleeping";
                 }
@@ -654,7 +668,12 @@ impl Engine {
         // TODO: a wait without a timeout waits forever; Inngest requires one, so the
         // runtime always sends it, but a hand-made op could omit it.
         if let Some(timeout) = timeout {
-            tx.enqueue(&timer_item(run_id, now + millis(timeout), &op.id, true))?;
+            tx.enqueue(&timer_item(
+                run_id,
+                now + millis(timeout),
+                &op.id,
+                Timer::WaitTimeout,
+            ))?;
         }
         Ok(())
     }
@@ -676,9 +695,13 @@ impl Engine {
         let id = ulid(now);
         let event = invoked_event(&id, op.opts["payload"]["data"].clone(), now);
         tx.insert_event(&id, &event, None, now)?;
-        // TODO: the invoke `timeout` option is not enforced yet; the parent waits until
-        // the child finishes however long it takes.
         self.start_run(tx, child, &event, Some((run_id, &op.id)), now)?;
+
+        let timeout = op.opts["timeout"].as_str().and_then(parse_time_string);
+        if let Some(timeout) = timeout {
+            let due = now + millis(timeout);
+            tx.enqueue(&timer_item(run_id, due, &op.id, Timer::InvokeTimeout))?;
+        }
         Ok(())
     }
 
@@ -819,11 +842,11 @@ fn call_item(run_id: &str, due_at: i64, step_id: Option<String>, attempt: u32) -
         step_id,
         attempt,
         memo_id: None,
-        wait: false,
+        timer: None,
     }
 }
 
-fn timer_item(run_id: &str, due_at: i64, memo_id: &str, wait: bool) -> QueueItem {
+fn timer_item(run_id: &str, due_at: i64, memo_id: &str, timer: Timer) -> QueueItem {
     QueueItem {
         id: 0,
         run_id: run_id.to_owned(),
@@ -831,6 +854,6 @@ fn timer_item(run_id: &str, due_at: i64, memo_id: &str, wait: bool) -> QueueItem
         step_id: None,
         attempt: 0,
         memo_id: Some(memo_id.to_owned()),
-        wait,
+        timer: Some(timer),
     }
 }

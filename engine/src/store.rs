@@ -37,7 +37,7 @@ CREATE TABLE planned (
     run_id TEXT NOT NULL, hashed_id TEXT NOT NULL, PRIMARY KEY (run_id, hashed_id));
 CREATE TABLE queue (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, due_at INTEGER NOT NULL,
-    step_id TEXT, attempt INTEGER NOT NULL, memo_id TEXT, wait INTEGER NOT NULL DEFAULT 0);
+    step_id TEXT, attempt INTEGER NOT NULL, memo_id TEXT, timer INTEGER);
 CREATE INDEX queue_due ON queue(due_at, id);
 CREATE TABLE waits (
     run_id TEXT NOT NULL, hashed_id TEXT NOT NULL, event_name TEXT NOT NULL,
@@ -213,10 +213,39 @@ pub struct QueueItem {
     pub step_id: Option<String>,
     /// The zero-based attempt of this call.
     pub attempt: u32,
-    /// A timer's step to memoize as null before calling (sleep end, wait timeout).
+    /// The step a timer settles when it fires; `None` for calls.
     pub memo_id: Option<String>,
-    /// Whether the timer is a wait's timeout, void once the wait matched.
-    pub wait: bool,
+    /// What kind of timer this is; `None` for calls.
+    pub timer: Option<Timer>,
+}
+
+/// What a timer settles when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// A sleep ends: the step resumes with null.
+    Sleep,
+    /// A wait times out: the step resumes with null, unless an event matched first.
+    WaitTimeout,
+    /// An invoked run took too long: the step resumes with a timeout error.
+    InvokeTimeout,
+}
+
+impl Timer {
+    fn code(self) -> i64 {
+        match self {
+            Timer::Sleep => 0,
+            Timer::WaitTimeout => 1,
+            Timer::InvokeTimeout => 2,
+        }
+    }
+
+    fn from_code(code: Option<i64>) -> Option<Timer> {
+        match code? {
+            0 => Some(Timer::Sleep),
+            1 => Some(Timer::WaitTimeout),
+            _ => Some(Timer::InvokeTimeout),
+        }
+    }
 }
 
 /// A waiting `step.waitForEvent`.
@@ -409,7 +438,7 @@ impl Tx<'_> {
 
     /// Adds work to the queue.
     pub fn enqueue(&self, item: &QueueItem) -> Result<i64, StoreError> {
-        let sql = "INSERT INTO queue (run_id, due_at, step_id, attempt, memo_id, wait)
+        let sql = "INSERT INTO queue (run_id, due_at, step_id, attempt, memo_id, timer)
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
         self.tx.prepare_cached(sql)?.execute(params![
             item.run_id,
@@ -417,14 +446,14 @@ impl Tx<'_> {
             item.step_id,
             item.attempt,
             item.memo_id,
-            item.wait
+            item.timer.map(Timer::code)
         ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
     /// The earliest item due at or before `now`.
     pub fn next_due(&self, now: i64) -> Result<Option<QueueItem>, StoreError> {
-        let sql = "SELECT id, run_id, due_at, step_id, attempt, memo_id, wait FROM queue
+        let sql = "SELECT id, run_id, due_at, step_id, attempt, memo_id, timer FROM queue
                    WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 1";
         Ok(self
             .tx
@@ -448,7 +477,7 @@ impl Tx<'_> {
 
     /// Removes the timeout timer of a run's wait.
     pub fn dequeue_wait_timer(&self, run_id: &str, hashed_id: &str) -> Result<(), StoreError> {
-        let sql = "DELETE FROM queue WHERE run_id = ?1 AND memo_id = ?2 AND wait = 1";
+        let sql = "DELETE FROM queue WHERE run_id = ?1 AND memo_id = ?2 AND timer = 1";
         self.tx
             .prepare_cached(sql)?
             .execute(params![run_id, hashed_id])?;
@@ -556,7 +585,7 @@ fn queue_item(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueItem> {
         step_id: row.get(3)?,
         attempt: row.get(4)?,
         memo_id: row.get(5)?,
-        wait: row.get(6)?,
+        timer: Timer::from_code(row.get(6)?),
     })
 }
 

@@ -238,6 +238,28 @@ async fn memoizes_a_failed_child_as_the_invoke_steps_error() {
 }
 
 #[tokio::test]
+async fn resumes_an_invoke_with_a_timeout_error_when_the_child_is_too_slow() {
+    let (engine, clock) = engine();
+
+    engine
+        .send_events(vec![json!({"name": "test/impatient"})])
+        .unwrap();
+    settle(&engine, &clock, MINUTE * 30, 6).await;
+
+    let parent = &runs_of(&engine, "impatient")[0];
+    assert_eq!(
+        parent.output,
+        Some(json!({"error": "InngestInvokeTimeoutError"}))
+    );
+    let child = &runs_of(&engine, "slow-child")[0];
+    assert_eq!(
+        child.status, "completed",
+        "the child still finishes on its own"
+    );
+    assert_eq!(runs_of(&engine, "impatient").len(), 1);
+}
+
+#[tokio::test]
 async fn fires_cron_triggers_at_their_zone_time_and_once_after_downtime() {
     let (engine, clock) = engine();
 

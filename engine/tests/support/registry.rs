@@ -247,6 +247,51 @@ impl Function for Double {
     }
 }
 
+/// Sleeps two hours, then returns 1; invoked by `impatient`.
+pub struct SlowChild;
+
+impl Function for SlowChild {
+    type Event = Value;
+    type Output = i64;
+
+    const CONFIG: Config = Config {
+        id: "slow-child",
+        triggers: &[Trigger::event("test/slow")],
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<i64> {
+        ctx.step.sleep("dawdle", Duration::from_secs(7200)).await?;
+        Ok(1)
+    }
+}
+
+/// Invokes `slow-child` with a one-hour timeout and reports what came back.
+pub struct Impatient;
+
+impl Function for Impatient {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "impatient",
+        triggers: &[Trigger::event("test/impatient")],
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<Value> {
+        let invoke = Invoke {
+            function_id: "slow-child",
+            data: json!({}),
+            timeout: Some(Duration::from_secs(3600)),
+        };
+        match ctx.step.invoke::<i64>("ask", invoke).await {
+            Ok(value) => Ok(json!({ "value": value })),
+            Err(error) => Ok(json!({ "error": error.name() })),
+        }
+    }
+}
+
 /// Fires every morning at nine in Paris.
 pub struct Morning;
 
@@ -310,6 +355,8 @@ pub fn registry() -> &'static Registry {
             entry::<Approval>(),
             entry::<Double>(),
             entry::<Morning>(),
+            entry::<SlowChild>(),
+            entry::<Impatient>(),
             entry::<BigShop>(),
         ]));
         let mut by_id: Vec<(&'static str, usize)> = functions
