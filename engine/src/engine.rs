@@ -562,7 +562,13 @@ impl Engine {
                     );
                     tx.enqueue(&retry)?;
                     tx.update_run(&run.id, "queued", item.attempt, (None, None), now)?;
-                    info!(function = entry.id(), run_id = %run.id, attempt = item.attempt, ?delay, "run failed; retrying");
+                    info!(
+                        function = entry.id(),
+                        run_id = %run.id,
+                        attempt = item.attempt,
+                        ?delay,
+                        "run failed; retrying"
+                    );
                 }
             }
             CallResult::Steps(ops) => self.apply_ops(&tx, prepared, &ops, now)?,
@@ -592,7 +598,12 @@ impl Engine {
         for op in ops {
             match op.op {
                 OpCode::StepRun => {
-                    debug!(function = entry.id(), run_id = %run.id, step = %op.display_name, "step completed");
+                    debug!(
+                        function = entry.id(),
+                        run_id = %run.id,
+                        step = %op.display_name,
+                        "step completed"
+                    );
                     self.settle_step(tx, &run.id, &op.id, &json!({"data": op.data}), now)?;
                 }
                 OpCode::StepError if item.attempt + 1 < max_attempts(entry) => {
@@ -605,14 +616,26 @@ impl Engine {
                     );
                     tx.enqueue(&retry)?;
                     status = "queued";
-                    info!(function = entry.id(), run_id = %run.id, step = %op.display_name, attempt = item.attempt, ?delay, "step failed; retrying");
+                    info!(
+                        function = entry.id(),
+                        run_id = %run.id,
+                        step = %op.display_name,
+                        attempt = item.attempt,
+                        ?delay,
+                        "step failed; retrying"
+                    );
                 }
                 OpCode::StepError | OpCode::StepFailed => {
                     let mut error = serde_json::to_value(&op.error).unwrap_or(Value::Null);
                     if let Value::Object(fields) = &mut error {
                         fields.insert("noRetry".to_owned(), json!(true));
                     }
-                    info!(function = entry.id(), run_id = %run.id, step = %op.display_name, "step failed for good");
+                    info!(
+                        function = entry.id(),
+                        run_id = %run.id,
+                        step = %op.display_name,
+                        "step failed for good"
+                    );
                     self.settle_step(tx, &run.id, &op.id, &json!({"error": error}), now)?;
                 }
                 OpCode::StepPlanned => {

@@ -18,8 +18,16 @@
 //! fire `inngest/scheduled.timer` runs; fires missed while the engine was down collapse into
 //! one fire at start.
 //!
+//! The API in short: [`Engine::open`] (a [`Location`], the app's `&'static Registry` and a
+//! [`Clock`]: [`SystemClock`], or [`FakeClock`] in tests), [`Engine::send_events`] and
+//! [`Engine::invoke`] to start runs, [`Engine::run_until_idle`] to make every due call (tests
+//! move a fake clock between rounds), [`Engine::spawn`] or [`Engine::run_loop`] to keep
+//! working in the background, and [`Engine::runs`], [`Engine::run`] and [`Engine::events`]
+//! to look at the state.
+//!
 //! ```no_run
-//! # async fn demo(registry: &'static switchyard_runtime::Registry) -> Result<(), switchyard_engine::EngineError> {
+//! # use switchyard_engine::EngineError;
+//! # async fn demo(registry: &'static switchyard_runtime::Registry) -> Result<(), EngineError> {
 //! use std::sync::Arc;
 //! use switchyard_engine::{Engine, Location, RunFilter, SystemClock};
 //!
