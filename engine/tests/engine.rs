@@ -38,6 +38,28 @@ async fn runs_steps_in_order_and_wakes_from_sleep_on_time() {
 }
 
 #[tokio::test]
+async fn runs_each_body_once_across_repeated_ids_and_long_chains() {
+    let (engine, clock) = engine();
+
+    engine
+        .send_events(vec![json!({"name": "test/loop"})])
+        .unwrap();
+    settle(&engine, &clock, Duration::from_secs(1), 5).await;
+
+    let run = &runs_of(&engine, "looping")[0];
+    assert_eq!(run.status, "completed");
+    let bodies = subjects(&engine);
+    assert_eq!(bodies[..3], ["round 0", "round 1", "round 2"]);
+    assert_eq!(bodies[3..], vec!["chain"; 12]);
+    let steps = engine.run(&run.id).unwrap().unwrap().steps;
+    assert_eq!(
+        steps.len(),
+        18,
+        "three sleeps, three rounds, twelve chain steps"
+    );
+}
+
+#[tokio::test]
 async fn retries_a_failing_step_with_backoff_until_it_succeeds() {
     let (engine, clock) = engine();
 

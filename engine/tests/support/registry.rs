@@ -292,6 +292,42 @@ impl Function for Impatient {
     }
 }
 
+/// Sleeps and runs a step three times under the same sleep id, then twelve steps in a row.
+pub struct Looping;
+
+impl Function for Looping {
+    type Event = Value;
+    type Output = usize;
+
+    const CONFIG: Config = Config {
+        id: "looping",
+        triggers: &[Trigger::event("test/loop")],
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<usize> {
+        for round in 0..3 {
+            ctx.step.sleep("wait", Duration::from_secs(1)).await?;
+            let name = format!("round {round}");
+            ctx.step
+                .run(&name, || async {
+                    ctx.outbox.deliver(Delivery::email("t", &name, ""));
+                    Ok(())
+                })
+                .await?;
+        }
+        for index in 0..12 {
+            ctx.step
+                .run("chain", || async {
+                    ctx.outbox.deliver(Delivery::email("t", "chain", ""));
+                    Ok(index)
+                })
+                .await?;
+        }
+        Ok(ctx.run_id.len())
+    }
+}
+
 /// Fires every morning at nine in Paris.
 pub struct Morning;
 
@@ -356,6 +392,7 @@ pub fn registry() -> &'static Registry {
             entry::<Double>(),
             entry::<Morning>(),
             entry::<SlowChild>(),
+            entry::<Looping>(),
             entry::<Impatient>(),
             entry::<BigShop>(),
         ]));
