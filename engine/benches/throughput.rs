@@ -1,7 +1,7 @@
 //! Events in, completed 3-step runs out, with the database on disk: prints runs per second.
 //!
 //! Run with `cargo bench -p switchyard-engine --bench throughput`; set `RUNS` to change the
-//! number of events (default 2000).
+//! number of events (default 2000), and `MEMORY=1` to keep the database in memory instead.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -56,7 +56,12 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(2000);
     let dir = std::env::temp_dir().join(format!("switchyard-bench-{}", std::process::id()));
-    let location = Location::Path(dir.join("engine.db"));
+    let on_disk = std::env::var("MEMORY").is_err();
+    let location = if on_disk {
+        Location::Path(dir.join("engine.db"))
+    } else {
+        Location::Memory
+    };
     let engine = Engine::open(location, registry(), Arc::new(SystemClock)).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -83,6 +88,11 @@ fn main() {
     let per_second = completed as f64 / elapsed.as_secs_f64();
     println!("events accepted: {runs} in {accepted:?}");
     println!("completed 3-step runs: {completed} ({calls} calls) in {elapsed:?}");
-    println!("throughput: {per_second:.0} runs/s with the database on disk (WAL)");
+    let store = if on_disk {
+        "on disk (WAL)"
+    } else {
+        "in memory"
+    };
+    println!("throughput: {per_second:.0} runs/s with the database {store}");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -424,6 +424,9 @@ impl Engine {
     }
 
     fn fire_crons(&self) -> Result<(), EngineError> {
+        if self.inner.schedules.is_empty() {
+            return Ok(());
+        }
         let now = self.now();
         let mut store = self.lock();
         let tx = store.begin()?;
