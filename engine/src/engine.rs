@@ -490,7 +490,7 @@ impl Engine {
                 continue;
             }
 
-            let Some(run) = tx.run(&item.run_id)? else {
+            let Some(mut run) = tx.run(&item.run_id)? else {
                 tx.dequeue(item.id)?;
                 tx.commit()?;
                 continue;
@@ -515,6 +515,7 @@ impl Engine {
             let steps: HashMap<String, Value> = tx.steps(&run.id)?.into_iter().collect();
             tx.update_run(&run.id, "running", item.attempt, (None, None), now)?;
             tx.commit()?;
+            run.attempt = run.attempt.max(item.attempt);
 
             let event: Event<Value> = serde_json::from_value(run.event.clone())
                 .unwrap_or_else(|_| Event::new(String::new(), Value::Null));

@@ -179,7 +179,7 @@ pub struct RunRow {
     pub function_id: String,
     /// `queued`, `running`, `sleeping`, `waiting`, `completed`, `failed` or `cancelled`.
     pub status: String,
-    /// The zero-based attempt of the latest call.
+    /// The highest zero-based attempt any call of the run reached.
     pub attempt: u32,
     /// The triggering event.
     pub event: Value,
@@ -358,7 +358,8 @@ impl Tx<'_> {
         rows.map(|row| parse_run(row?)).collect()
     }
 
-    /// Sets a run's status, latest attempt and, when finished, its output or error.
+    /// Sets a run's status, its highest attempt so far and, when finished, its output or
+    /// error.
     pub fn update_run(
         &self,
         id: &str,
@@ -367,7 +368,7 @@ impl Tx<'_> {
         outcome: (Option<&Value>, Option<&Value>),
         now: i64,
     ) -> Result<(), StoreError> {
-        let sql = "UPDATE runs SET status = ?2, attempt = ?3,
+        let sql = "UPDATE runs SET status = ?2, attempt = MAX(attempt, ?3),
                    output = COALESCE(?4, output), error = COALESCE(?5, error), updated_at = ?6
                    WHERE id = ?1";
         let (output, error) = outcome;

@@ -96,6 +96,7 @@ async fn fails_after_all_retries_and_tells_the_failure_handler_once() {
     let run = &runs_of(&engine, "doomed")[0];
     assert_eq!(run.status, "failed");
     assert_eq!(run.error.as_ref().unwrap()["message"], "card declined");
+    assert_eq!(run.attempt, 2, "the last of three attempts is attempt 2");
     let charges = subjects(&engine).iter().filter(|s| *s == "charge").count();
     assert_eq!(charges, 3, "retries: 2 means three attempts");
     let handlers = runs_of(&engine, "on-failure");
