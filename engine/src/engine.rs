@@ -1,0 +1,886 @@
+//! The engine: accepts events, starts runs, and drives each run call by call through the
+//! runtime's [`execute`], storing what every call reports as Inngest's executor would.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::{json, Value};
+use switchyard_runtime::{
+    execute, Call, CallResult, Event, EventSender, FunctionEntry, Op, OpCode, Outbox, Registry,
+    Services, Trigger, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT,
+};
+use tokio::sync::Notify;
+use tracing::{debug, info, warn};
+
+use crate::clock::Clock;
+use crate::cron::{CronError, Schedule};
+use crate::ids::ulid;
+use crate::ingest::{self, IngestError, DEDUPE_WINDOW_MS};
+use crate::matcher::{expression_holds, matching_functions};
+use crate::store::{Location, QueueItem, RunRow, Store, StoreError, Timer, Tx, WaitRow};
+use crate::timer::{millis, parse_time_string, retry_delay, wake_at};
+
+/// The app id composite function ids start with, unless [`Engine::with_app_id`] says
+/// otherwise.
+pub const DEFAULT_APP_ID: &str = "switchyard";
+
+/// The event name of runs started by `step.invoke` or [`Engine::invoke`].
+pub const INVOKED_EVENT: &str = "inngest/function.invoked";
+
+/// How long the background loop sleeps at most before looking for due work again.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// Anything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Sent events were refused.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// A function's cron trigger does not parse.
+    #[error("function `{function}` has a bad cron trigger: {source}")]
+    Cron {
+        /// The function's id.
+        function: String,
+        /// The parse error.
+        source: CronError,
+    },
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFilter {
+    /// Only runs with this status.
+    pub status: Option<String>,
+    /// Only runs of this function.
+    pub function_id: Option<String>,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+impl Default for RunFilter {
+    fn default() -> RunFilter {
+        RunFilter {
+            status: None,
+            function_id: None,
+            limit: 100,
+        }
+    }
+}
+
+/// One run with its memoized steps.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunDetail {
+    /// The run itself.
+    #[serde(flatten)]
+    pub run: RunRow,
+    /// Memoized step results by hashed id, in the order they were stored.
+    pub steps: Vec<(String, Value)>,
+}
+
+/// An embedded engine over one database; clones share it.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Mutex<Store>,
+    registry: &'static Registry,
+    clock: Arc<dyn Clock>,
+    app_id: String,
+    outbox: Outbox,
+    wake: Notify,
+    schedules: Vec<(&'static str, &'static str, Schedule)>,
+}
+
+/// A due call, with everything loaded to make it.
+struct Prepared {
+    item: QueueItem,
+    run: RunRow,
+    entry: &'static FunctionEntry,
+    call: Call,
+}
+
+impl Engine {
+    /// Opens the engine's database, checks every cron trigger of the registry, and
+    /// schedules crons that have no stored next fire time yet.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the database cannot be opened or a cron trigger does not parse.
+    pub fn open(
+        location: Location,
+        registry: &'static Registry,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Engine, EngineError> {
+        let mut store = Store::open(&location)?;
+        let schedules = parse_schedules(registry)?;
+
+        let now = clock.now_ms();
+        let tx = store.begin()?;
+        for (function, cron, schedule) in &schedules {
+            if tx.cron_next(function, cron)?.is_none() {
+                let next = schedule.next_after(now).unwrap_or(i64::MAX);
+                tx.set_cron_next(function, cron, next)?;
+            }
+        }
+        tx.commit()?;
+
+        let inner = Inner {
+            store: Mutex::new(store),
+            registry,
+            clock,
+            app_id: DEFAULT_APP_ID.to_owned(),
+            outbox: Outbox::new(),
+            wake: Notify::new(),
+            schedules,
+        };
+        Ok(Engine {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Sets the app id that prefixes composite function ids (as in `function.failed`).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the engine was already cloned or spawned; set the app id right after
+    /// [`Engine::open`].
+    pub fn with_app_id(mut self, app_id: impl Into<String>) -> Engine {
+        let inner = Arc::get_mut(&mut self.inner)
+            .expect("call Engine::with_app_id before cloning or spawning the engine");
+        inner.app_id = app_id.into();
+        self
+    }
+
+    /// The outbox every function's deliveries are recorded in.
+    pub fn outbox(&self) -> Outbox {
+        self.inner.outbox.clone()
+    }
+
+    /// Accepts events from outside, as `POST /e/{key}` does, and returns their internal
+    /// ids once they are durably stored and every run they start is queued.
+    ///
+    /// An event whose `id` was seen within 24 hours starts nothing and returns the earlier
+    /// event's internal id.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EngineError::Ingest`] naming the event and field at fault (nothing is
+    /// stored then), or a store error.
+    pub fn send_events(&self, events: Vec<Value>) -> Result<Vec<String>, EngineError> {
+        let now = self.now();
+        let events = ingest::validate(events, now)?;
+
+        let mut store = self.lock();
+        let tx = store.begin()?;
+        let ids = events
+            .into_iter()
+            .map(|event| self.store_event(&tx, event, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        drop(store);
+
+        self.inner.wake.notify_one();
+        Ok(ids)
+    }
+
+    /// Starts a run of one function directly, as Inngest's `POST /invoke/<slug>` does: the
+    /// run's event is `inngest/function.invoked` with `data`. Returns the run id, or `None`
+    /// if the app has no such function.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the database fails.
+    pub fn invoke(&self, function_id: &str, data: Value) -> Result<Option<String>, EngineError> {
+        let Some(entry) = self.inner.registry.get(function_id) else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let id = ulid(now);
+        let event = invoked_event(&id, data, now);
+
+        let mut store = self.lock();
+        let tx = store.begin()?;
+        tx.insert_event(&id, &event, None, now)?;
+        let run_id = self.start_run(&tx, entry, &event, None, now)?;
+        tx.commit()?;
+        drop(store);
+
+        self.inner.wake.notify_one();
+        Ok(Some(run_id))
+    }
+
+    /// Stores one valid event, starts the runs it triggers and resumes the waits it
+    /// matches; returns its internal id.
+    fn store_event(&self, tx: &Tx<'_>, mut event: Value, now: i64) -> Result<String, StoreError> {
+        let user_id = event["id"].as_str().map(str::to_owned);
+        if let Some(user_id) = &user_id {
+            if let Some(existing) = tx.event_by_user_id(user_id, now - DEDUPE_WINDOW_MS)? {
+                debug!(event_id = %existing, "duplicate event id, nothing triggered");
+                return Ok(existing);
+            }
+        }
+
+        let id = ulid(now);
+        if user_id.is_none() {
+            event["id"] = json!(id);
+        }
+        tx.insert_event(&id, &event, user_id.as_deref(), now)?;
+
+        for entry in matching_functions(self.inner.registry, &event) {
+            self.start_run(tx, entry, &event, None, now)?;
+        }
+        self.resume_waits(tx, &event, now)?;
+        Ok(id)
+    }
+
+    fn start_run(
+        &self,
+        tx: &Tx<'_>,
+        entry: &FunctionEntry,
+        event: &Value,
+        parent: Option<(&str, &str)>,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        let run = RunRow {
+            id: ulid(now),
+            function_id: entry.id().to_owned(),
+            status: "queued".to_owned(),
+            attempt: 0,
+            event: event.clone(),
+            output: None,
+            error: None,
+            parent_run: parent.map(|(run, _)| run.to_owned()),
+            parent_step: parent.map(|(_, step)| step.to_owned()),
+            parallel: false,
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_run(&run)?;
+        tx.enqueue(&call_item(&run.id, now, None, 0))?;
+        info!(function = entry.id(), run_id = %run.id, "run queued");
+        Ok(run.id)
+    }
+
+    fn resume_waits(&self, tx: &Tx<'_>, event: &Value, now: i64) -> Result<(), StoreError> {
+        let name = event["name"].as_str().unwrap_or_default();
+        for wait in tx.waits_for(name)? {
+            let Some(run) = tx.run(&wait.run_id)? else {
+                continue;
+            };
+            let holds = wait.expression.as_deref().is_none_or(|expression| {
+                expression_holds(expression, &[("event", &run.event), ("async", event)])
+            });
+            if !holds {
+                continue;
+            }
+
+            tx.delete_wait(&wait.run_id, &wait.hashed_id)?;
+            tx.dequeue_wait_timer(&wait.run_id, &wait.hashed_id)?;
+            debug!(run_id = %wait.run_id, step = %wait.hashed_id, "wait matched");
+            self.settle_step(tx, &wait.run_id, &wait.hashed_id, event, now)?;
+        }
+        Ok(())
+    }
+
+    /// Memoizes a pending step's result and, once no step of the run is pending, queues
+    /// the next discovery call.
+    fn settle_step(
+        &self,
+        tx: &Tx<'_>,
+        run_id: &str,
+        hashed_id: &str,
+        value: &Value,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        // A step settles once: a child that finishes after its invoke timed out, or a
+        // repeated report, changes nothing.
+        if !tx.memoize(run_id, hashed_id, value)? {
+            return Ok(());
+        }
+        if tx.unplan(run_id, hashed_id)? == 0 {
+            tx.enqueue(&call_item(run_id, now, None, 0))?;
+            if let Some(run) = tx.run(run_id)? {
+                tx.update_run(run_id, "queued", run.attempt, (None, None), now)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes every call that is due now, including cron fires, until none is left;
+    /// returns how many calls were made. Tests move a fake clock between rounds.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the database fails; work not yet stored is retried later.
+    pub async fn run_until_idle(&self) -> Result<usize, EngineError> {
+        let mut calls = 0;
+        loop {
+            self.fire_crons()?;
+            let Some(prepared) = self.prepare_next()? else {
+                return Ok(calls);
+            };
+
+            let services = Services {
+                app_id: self.inner.app_id.clone(),
+                events: Some(Arc::new(EngineSender {
+                    inner: Arc::downgrade(&self.inner),
+                })),
+                outbox: self.inner.outbox.clone(),
+            };
+            let started = std::time::Instant::now();
+            let result = execute(prepared.entry, prepared.call.clone(), &services).await;
+            debug!(
+                function = prepared.entry.id(),
+                run_id = %prepared.run.id,
+                step = prepared.item.step_id.as_deref().unwrap_or("step"),
+                attempt = prepared.item.attempt,
+                status = result.status(),
+                duration_ms = started.elapsed().as_millis() as u64,
+                "call finished"
+            );
+
+            self.apply(&prepared, result)?;
+            calls += 1;
+        }
+    }
+
+    /// Runs forever: makes due calls, then sleeps until new events arrive or the next
+    /// item is due. Errors are logged and retried after a pause.
+    pub async fn run_loop(&self) {
+        loop {
+            if let Err(error) = self.run_until_idle().await {
+                warn!(%error, "engine round failed; retrying");
+            }
+            let wait = self.next_wake().unwrap_or(IDLE_POLL).min(IDLE_POLL);
+            let _ = tokio::time::timeout(wait, self.inner.wake.notified()).await;
+        }
+    }
+
+    /// Starts [`Engine::run_loop`] on the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside a tokio runtime.
+    pub fn spawn(&self) -> tokio::task::JoinHandle<()> {
+        let engine = self.clone();
+        tokio::spawn(async move { engine.run_loop().await })
+    }
+
+    fn next_wake(&self) -> Option<Duration> {
+        let mut store = self.lock();
+        let tx = store.begin().ok()?;
+        let due = tx.earliest_due().ok()??;
+        let delay = due.saturating_sub(self.now()).max(0);
+        Some(Duration::from_millis(delay as u64))
+    }
+
+    /// Recent runs, newest first.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the database fails.
+    pub fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, EngineError> {
+        let mut store = self.lock();
+        let tx = store.begin()?;
+        let runs = tx.runs(
+            filter.status.as_deref(),
+            filter.function_id.as_deref(),
+            filter.limit,
+        )?;
+        Ok(runs)
+    }
+
+    /// One run with its steps, if it exists.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the database fails.
+    pub fn run(&self, id: &str) -> Result<Option<RunDetail>, EngineError> {
+        let mut store = self.lock();
+        let tx = store.begin()?;
+        let Some(run) = tx.run(id)? else {
+            return Ok(None);
+        };
+        let steps = tx.steps(id)?;
+        Ok(Some(RunDetail { run, steps }))
+    }
+
+    /// The most recent events, newest first.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error if the database fails.
+    pub fn events(&self, limit: u32) -> Result<Vec<Value>, EngineError> {
+        let mut store = self.lock();
+        let tx = store.begin()?;
+        Ok(tx.events(limit)?)
+    }
+
+    fn fire_crons(&self) -> Result<(), EngineError> {
+        if self.inner.schedules.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut store = self.lock();
+        let tx = store.begin()?;
+        for (function, cron, schedule) in &self.inner.schedules {
+            let Some(next) = tx.cron_next(function, cron)? else {
+                continue;
+            };
+            if next > now {
+                continue;
+            }
+
+            // Fires missed while the engine was down collapse into this one fire.
+            let following = schedule.next_after(now).unwrap_or(i64::MAX);
+            tx.set_cron_next(function, cron, following)?;
+            let Some(entry) = self.inner.registry.get(function) else {
+                continue;
+            };
+            let id = ulid(now);
+            let event = json!({
+                "name": SCHEDULED_TIMER_EVENT,
+                "data": {"cron": cron},
+                "id": id,
+                "ts": next,
+                "user": {},
+            });
+            tx.insert_event(&id, &event, None, now)?;
+            self.start_run(&tx, entry, &event, None, now)?;
+            info!(function = *function, cron = *cron, "cron fired");
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Takes the next due item; timers are turned into memoized results and calls first.
+    fn prepare_next(&self) -> Result<Option<Prepared>, EngineError> {
+        let now = self.now();
+        let mut store = self.lock();
+        loop {
+            let tx = store.begin()?;
+            let Some(item) = tx.next_due(now)? else {
+                return Ok(None);
+            };
+
+            if let (Some(timer), Some(step)) = (item.timer, &item.memo_id) {
+                tx.dequeue(item.id)?;
+                let value = match timer {
+                    Timer::Sleep => Some(Value::Null),
+                    Timer::WaitTimeout => {
+                        tx.delete_wait(&item.run_id, step)?.then_some(Value::Null)
+                    }
+                    Timer::InvokeTimeout => Some(json!({"error": {
+                        "name": "InngestInvokeTimeoutError",
+                        "message": "timed out waiting for the invoked function to finish",
+                        "noRetry": true,
+                    }})),
+                };
+                if let Some(value) = value {
+                    self.settle_step(&tx, &item.run_id, step, &value, now)?;
+                }
+                tx.commit()?;
+                continue;
+            }
+
+            let Some(mut run) = tx.run(&item.run_id)? else {
+                tx.dequeue(item.id)?;
+                tx.commit()?;
+                continue;
+            };
+            if matches!(run.status.as_str(), "completed" | "failed" | "cancelled") {
+                tx.dequeue(item.id)?;
+                tx.commit()?;
+                continue;
+            }
+            let Some(entry) = self.inner.registry.get(&run.function_id) else {
+                let error = json!({"name": "Error", "message": format!(
+                    "function `{}` is no longer in the app", run.function_id
+                )});
+                tx.dequeue(item.id)?;
+                self.finish(&tx, &run, None, Err(error), now)?;
+                tx.commit()?;
+                continue;
+            };
+
+            // TODO: `Config::concurrency` is not read. Calls run one at a time, so no limit
+            // can be exceeded today, but running calls in parallel must enforce it first.
+            let steps: HashMap<String, Value> = tx.steps(&run.id)?.into_iter().collect();
+            tx.update_run(&run.id, "running", item.attempt, (None, None), now)?;
+            tx.commit()?;
+            run.attempt = run.attempt.max(item.attempt);
+
+            let event: Event<Value> = serde_json::from_value(run.event.clone())
+                .unwrap_or_else(|_| Event::new(String::new(), Value::Null));
+            let call = Call {
+                events: vec![event.clone()],
+                event,
+                steps,
+                run_id: run.id.clone(),
+                attempt: item.attempt,
+                max_attempts: Some(max_attempts(entry)),
+                disable_immediate_execution: run.parallel,
+                step_id: item.step_id.clone(),
+            };
+            return Ok(Some(Prepared {
+                item,
+                run,
+                entry,
+                call,
+            }));
+        }
+    }
+
+    /// Stores what one call reported, in one transaction with the call's removal.
+    fn apply(&self, prepared: &Prepared, result: CallResult) -> Result<(), EngineError> {
+        let now = self.now();
+        let Prepared {
+            item, run, entry, ..
+        } = prepared;
+        let mut store = self.lock();
+        let tx = store.begin()?;
+        tx.dequeue(item.id)?;
+
+        match result {
+            CallResult::Completed(output) => self.finish(&tx, run, Some(entry), Ok(output), now)?,
+            CallResult::Failed { error, no_retry } => {
+                let last = item.attempt + 1 >= max_attempts(entry);
+                if no_retry || last {
+                    let error = json!({"name": error.name(), "message": error.message()});
+                    self.finish(&tx, run, Some(entry), Err(error), now)?;
+                } else {
+                    let retry_after = result_retry_after(&error);
+                    let delay = retry_delay(item.attempt, retry_after);
+                    let retry = call_item(
+                        &run.id,
+                        now + millis(delay),
+                        item.step_id.clone(),
+                        item.attempt + 1,
+                    );
+                    tx.enqueue(&retry)?;
+                    tx.update_run(&run.id, "queued", item.attempt, (None, None), now)?;
+                    info!(
+                        function = entry.id(),
+                        run_id = %run.id,
+                        attempt = item.attempt,
+                        ?delay,
+                        "run failed; retrying"
+                    );
+                }
+            }
+            CallResult::Steps(ops) => self.apply_ops(&tx, prepared, &ops, now)?,
+        }
+
+        tx.commit()?;
+        drop(store);
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    fn apply_ops(
+        &self,
+        tx: &Tx<'_>,
+        prepared: &Prepared,
+        ops: &[Op],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Prepared {
+            item, run, entry, ..
+        } = prepared;
+        if ops.len() > 1 {
+            tx.set_parallel(&run.id)?;
+        }
+
+        let mut status = "running";
+        for op in ops {
+            match op.op {
+                OpCode::StepRun => {
+                    debug!(
+                        function = entry.id(),
+                        run_id = %run.id,
+                        step = %op.display_name,
+                        "step completed"
+                    );
+                    self.settle_step(tx, &run.id, &op.id, &json!({"data": op.data}), now)?;
+                }
+                OpCode::StepError if item.attempt + 1 < max_attempts(entry) => {
+                    let delay = retry_delay(item.attempt, op.retry_after);
+                    let retry = call_item(
+                        &run.id,
+                        now + millis(delay),
+                        item.step_id.clone(),
+                        item.attempt + 1,
+                    );
+                    tx.enqueue(&retry)?;
+                    status = "queued";
+                    info!(
+                        function = entry.id(),
+                        run_id = %run.id,
+                        step = %op.display_name,
+                        attempt = item.attempt,
+                        ?delay,
+                        "step failed; retrying"
+                    );
+                }
+                OpCode::StepError | OpCode::StepFailed => {
+                    let mut error = serde_json::to_value(&op.error).unwrap_or(Value::Null);
+                    if let Value::Object(fields) = &mut error {
+                        fields.insert("noRetry".to_owned(), json!(true));
+                    }
+                    info!(
+                        function = entry.id(),
+                        run_id = %run.id,
+                        step = %op.display_name,
+                        "step failed for good"
+                    );
+                    self.settle_step(tx, &run.id, &op.id, &json!({"error": error}), now)?;
+                }
+                OpCode::StepPlanned => {
+                    if tx.plan(&run.id, &op.id)? {
+                        tx.enqueue(&call_item(&run.id, now, Some(op.id.clone()), 0))?;
+                    }
+                }
+                OpCode::Sleep => {
+                    if tx.plan(&run.id, &op.id)? {
+                        let duration = op.opts["duration"].as_str().unwrap_or(&op.name);
+                        let due = wake_at(duration, now).unwrap_or_else(|| {
+                            warn!(run_id = %run.id, duration, "unreadable sleep; waking now");
+                            now
+                        });
+                        tx.enqueue(&timer_item(&run.id, due, &op.id, Timer::Sleep))?;
+                    }
+                    status = "sleeping";
+                }
+                OpCode::WaitForEvent => {
+                    if tx.plan(&run.id, &op.id)? {
+                        self.start_wait(tx, &run.id, op, now)?;
+                    }
+                    status = "waiting";
+                }
+                OpCode::InvokeFunction => {
+                    if tx.plan(&run.id, &op.id)? {
+                        self.start_invoke(tx, &run.id, op, now)?;
+                    }
+                    status = "waiting";
+                }
+            }
+        }
+
+        if let Some(current) = tx.run(&run.id)? {
+            if current.status == "running" || status != "running" {
+                tx.update_run(&run.id, status, item.attempt, (None, None), now)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn start_wait(&self, tx: &Tx<'_>, run_id: &str, op: &Op, now: i64) -> Result<(), StoreError> {
+        let event_name = op.opts["event"].as_str().unwrap_or(&op.name).to_owned();
+        let timeout = op.opts["timeout"].as_str().and_then(parse_time_string);
+        let wait = WaitRow {
+            run_id: run_id.to_owned(),
+            hashed_id: op.id.clone(),
+            event_name,
+            expression: op.opts["if"].as_str().map(str::to_owned),
+        };
+        tx.insert_wait(&wait)?;
+
+        // TODO: a wait without a timeout waits forever; Inngest requires one, so the
+        // runtime always sends it, but a hand-made op could omit it.
+        if let Some(timeout) = timeout {
+            tx.enqueue(&timer_item(
+                run_id,
+                now + millis(timeout),
+                &op.id,
+                Timer::WaitTimeout,
+            ))?;
+        }
+        Ok(())
+    }
+
+    fn start_invoke(&self, tx: &Tx<'_>, run_id: &str, op: &Op, now: i64) -> Result<(), StoreError> {
+        let target = op.opts["function_id"].as_str().unwrap_or_default();
+        let prefix = format!("{}-", self.inner.app_id);
+        let local = target.strip_prefix(&prefix).unwrap_or(target);
+
+        let Some(child) = self.inner.registry.get(local) else {
+            let error = json!({"error": {
+                "name": "Error",
+                "message": format!("invoked function `{target}` is not in the app"),
+                "noRetry": true,
+            }});
+            return self.settle_step(tx, run_id, &op.id, &error, now);
+        };
+
+        let id = ulid(now);
+        let event = invoked_event(&id, op.opts["payload"]["data"].clone(), now);
+        tx.insert_event(&id, &event, None, now)?;
+        self.start_run(tx, child, &event, Some((run_id, &op.id)), now)?;
+
+        let timeout = op.opts["timeout"].as_str().and_then(parse_time_string);
+        if let Some(timeout) = timeout {
+            let due = now + millis(timeout);
+            tx.enqueue(&timer_item(run_id, due, &op.id, Timer::InvokeTimeout))?;
+        }
+        Ok(())
+    }
+
+    /// Ends a run: stores its outcome, resumes an invoking parent, and for failures
+    /// emits `inngest/function.failed` (never for a failure handler's own failure).
+    fn finish(
+        &self,
+        tx: &Tx<'_>,
+        run: &RunRow,
+        entry: Option<&FunctionEntry>,
+        outcome: Result<Value, Value>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (status, memo) = match &outcome {
+            Ok(output) => {
+                tx.update_run(&run.id, "completed", run.attempt, (Some(output), None), now)?;
+                ("completed", json!({"data": output}))
+            }
+            Err(error) => {
+                tx.update_run(&run.id, "failed", run.attempt, (None, Some(error)), now)?;
+                ("failed", json!({"error": error}))
+            }
+        };
+        info!(function = %run.function_id, run_id = %run.id, status, "run finished");
+
+        if let (Some(parent), Some(step)) = (&run.parent_run, &run.parent_step) {
+            self.settle_step(tx, parent, step, &memo, now)?;
+        }
+
+        let Err(error) = outcome else {
+            return Ok(());
+        };
+        if entry.is_some_and(|entry| entry.config.is_failure_handler()) {
+            return Ok(());
+        }
+        let failed = json!({
+            "name": FUNCTION_FAILED_EVENT,
+            "id": run.id,
+            "ts": now,
+            "user": {},
+            "data": {
+                "function_id": format!("{}-{}", self.inner.app_id, run.function_id),
+                "run_id": run.id,
+                "event": run.event,
+                "events": [run.event],
+                "error": error,
+                "_inngest": {"status": "failed"},
+            },
+        });
+        self.store_event(tx, failed, now)?;
+        Ok(())
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Sends `step.send_event` events straight into the engine's store.
+struct EngineSender {
+    inner: Weak<Inner>,
+}
+
+impl EventSender for EngineSender {
+    fn send(
+        &self,
+        events: Vec<Event<Value>>,
+    ) -> BoxFuture<'static, switchyard_runtime::Result<Vec<String>>> {
+        let inner = self.inner.upgrade();
+        Box::pin(async move {
+            let inner =
+                inner.ok_or_else(|| switchyard_runtime::Error::new("engine has stopped"))?;
+            let engine = Engine { inner };
+            let events = events
+                .into_iter()
+                .map(serde_json::to_value)
+                .collect::<Result<Vec<_>, _>>()?;
+            engine
+                .send_events(events)
+                .map_err(|error| switchyard_runtime::Error::non_retriable(error.to_string()))
+        })
+    }
+}
+
+fn parse_schedules(
+    registry: &'static Registry,
+) -> Result<Vec<(&'static str, &'static str, Schedule)>, EngineError> {
+    let mut schedules = Vec::new();
+    for entry in registry.functions() {
+        for trigger in entry.config.triggers {
+            let Trigger::Cron { cron } = trigger else {
+                continue;
+            };
+            let schedule = Schedule::parse(cron).map_err(|source| EngineError::Cron {
+                function: entry.id().to_owned(),
+                source,
+            })?;
+            schedules.push((entry.id(), *cron, schedule));
+        }
+    }
+    Ok(schedules)
+}
+
+/// The event of a run started by an invocation rather than a trigger.
+fn invoked_event(id: &str, data: Value, now: i64) -> Value {
+    json!({
+        "name": INVOKED_EVENT,
+        "data": data,
+        "id": id,
+        "ts": now,
+        "user": {},
+    })
+}
+
+fn max_attempts(entry: &FunctionEntry) -> u32 {
+    entry.config.effective_retries() + 1
+}
+
+fn result_retry_after(error: &switchyard_runtime::Error) -> Option<Duration> {
+    match error.kind() {
+        switchyard_runtime::ErrorKind::RetryAfter(delay) => Some(delay),
+        _ => None,
+    }
+}
+
+fn call_item(run_id: &str, due_at: i64, step_id: Option<String>, attempt: u32) -> QueueItem {
+    QueueItem {
+        id: 0,
+        run_id: run_id.to_owned(),
+        due_at,
+        step_id,
+        attempt,
+        memo_id: None,
+        timer: None,
+    }
+}
+
+fn timer_item(run_id: &str, due_at: i64, memo_id: &str, timer: Timer) -> QueueItem {
+    QueueItem {
+        id: 0,
+        run_id: run_id.to_owned(),
+        due_at,
+        step_id: None,
+        attempt: 0,
+        memo_id: Some(memo_id.to_owned()),
+        timer: Some(timer),
+    }
+}
