@@ -173,7 +173,9 @@ async fn open_review_ticket(ctx: &Context<Refund>, why: &str) -> Result<ReviewTi
     let invoke = Invoke {
         function_id: "ticket-created",
         data: ticket,
-        timeout: Some(Duration::from_secs(3600)),
+        // Longer than the longest a review ticket waits for an assignee (four hours), so the
+        // invoke never times out before the ticket run finishes.
+        timeout: Some(Duration::from_secs(24 * 3600)),
     };
     ctx.step.invoke("open-review-ticket", invoke).await
 }
