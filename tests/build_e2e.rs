@@ -399,6 +399,50 @@ fn registry_follows_every_change_to_the_tree() {
     assert_eq!(modified(&generated), before);
 }
 
+/// An event file whose `run` takes the wrong event type for its `Function` impl.
+const WRONG_SIGNATURE: &str = r#"//! Declares `Value` events but asks for `String` ones.
+
+use switchyard_runtime::prelude::*;
+
+pub struct Mismatch;
+
+impl Function for Mismatch {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "mismatch",
+        triggers: &[Trigger::event("e2e/run")],
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<String>) -> Result<Value> {
+        Ok(json!({ "got": ctx.event.data }))
+    }
+}
+"#;
+
+#[test]
+fn handler_signature_mistake_is_reported_at_the_event_file() {
+    let project = Project::new("e2e-signature", &["features/a/events/event-one.rs"]);
+    project.write("features/c/events/event-mismatch.rs", WRONG_SIGNATURE);
+
+    let build = project.build();
+
+    assert!(!build.success, "a wrong signature built:\n{}", build.log);
+    let run_line = WRONG_SIGNATURE
+        .lines()
+        .position(|line| line.contains("async fn run"))
+        .expect("the template has a run method")
+        + 1;
+    let location = format!("features/c/events/event-mismatch.rs:{run_line}:");
+    assert!(
+        build.log.contains(&location),
+        "the error does not point at {location} in:\n{}",
+        build.log
+    );
+}
+
 #[test]
 fn duplicate_id_fails_the_build_naming_both_files() {
     let project = Project::new(
