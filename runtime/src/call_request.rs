@@ -14,7 +14,7 @@ pub enum CallRequestError {
     #[error("request body is empty; expected Inngest's JSON call request")]
     Empty,
     /// The body is not JSON.
-    #[error("request body is not JSON: {message} at line {line} column {column}")]
+    #[error("request body is not JSON: {message}")]
     NotJson {
         /// What the JSON parser said.
         message: String,
@@ -87,6 +87,12 @@ pub fn parse_call(body: &[u8], step_id: Option<&str>) -> Result<ParsedCall, Call
         line: error.line(),
         column: error.column(),
     })?;
+    if !value.is_object() {
+        return Err(CallRequestError::Field {
+            field: "(top level)".to_owned(),
+            message: "the call request must be a JSON object".to_owned(),
+        });
+    }
     let request: CallRequest = serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         CallRequestError::Field {
@@ -187,6 +193,16 @@ mod tests {
         for (body, expected) in cases {
             assert_eq!(parse_call(body, None).unwrap_err(), expected);
         }
+    }
+
+    #[test]
+    fn rejects_a_body_that_is_not_an_object() {
+        let error = parse_call(b"[]", None).unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            "invalid field `(top level)` in call request: the call request must be a JSON object"
+        );
     }
 
     #[test]

@@ -102,7 +102,15 @@ pub fn now() -> u64 {
 
 fn agent() -> &'static ureq::Agent {
     static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
-    AGENT.get_or_init(|| ureq::AgentBuilder::new().timeout(REQUEST_TIMEOUT).build())
+    // No pooled connections: Node closes idle keep-alive sockets after five seconds, and a
+    // request that reuses one just as it closes fails with a reset on a busy machine.
+    AGENT.get_or_init(|| {
+        ureq::AgentBuilder::new()
+            .timeout(REQUEST_TIMEOUT)
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
+            .build()
+    })
 }
 
 /// Sends `request` to `server` and returns its answer, whatever the status.
