@@ -19,6 +19,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use serde_json::Value;
 
+use crate::event_check;
 use crate::op::{Op, OpCode};
 use crate::step::Replay;
 use crate::{Error, ErrorKind, Event, EventSender, FunctionEntry, Invocation, Outbox, Step};
@@ -120,6 +121,13 @@ enum Stop {
 
 /// Runs one call of `entry` and decides the response.
 pub async fn execute(entry: &FunctionEntry, call: Call, services: &Services) -> CallResult {
+    if let Some(error) = event_check::unexpected_event(entry.config, &call.event.name) {
+        return CallResult::Failed {
+            error,
+            no_retry: true,
+        };
+    }
+
     let max_attempts = call
         .max_attempts
         .unwrap_or_else(|| entry.config.effective_retries() + 1)

@@ -32,6 +32,7 @@ mod config;
 mod context;
 mod error;
 mod event;
+mod event_check;
 mod event_sender;
 mod execution;
 mod function;
@@ -46,7 +47,10 @@ pub mod sync;
 mod time_string;
 
 pub use call_request::{parse_call, CallRequestError, ParsedCall};
-pub use config::{Concurrency, Config, Trigger, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT};
+pub use config::{
+    Concurrency, Config, Trigger, FUNCTION_FAILED_EVENT, FUNCTION_INVOKED_EVENT,
+    SCHEDULED_TIMER_EVENT,
+};
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FunctionFailed, SerializedError};

@@ -333,7 +333,7 @@ impl Step {
             depth: depth + 1,
         };
         let child = Step::with_mode(mode, self.inner.outbox.clone());
-        let event = Event::new("inngest/function.invoked", options.data);
+        let event = Event::new(crate::FUNCTION_INVOKED_EVENT, options.data);
         let invocation = Invocation {
             events: vec![event.clone()],
             event,
