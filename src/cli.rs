@@ -169,7 +169,11 @@ pub struct RunsArgs {
     pub json: bool,
 
     /// At most this many runs, newest first [default: 20]
-    #[arg(long, value_name = "N", value_parser = value_parser!(u32).range(1..=i64::from(MAX_LIMIT)))]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = value_parser!(u32).range(1..=i64::from(MAX_LIMIT))
+    )]
     pub limit: Option<u32>,
 
     /// Only runs with this status.
@@ -383,6 +387,25 @@ mod tests {
             before.command_to_run(),
             Ok(Command::Functions(FunctionsArgs { json: false }))
         ));
+    }
+
+    #[test]
+    fn takes_a_run_id_or_listing_options_for_runs_not_both() {
+        let listing = Cli::try_parse_from(["switchyard", "runs", "--status", "failed"]).unwrap();
+        let one = Cli::try_parse_from(["switchyard", "runs", "01A", "--json"]).unwrap();
+        let both = Cli::try_parse_from(["switchyard", "runs", "01A", "--limit", "5"]);
+
+        let Some(Command::Runs(listing)) = listing.command else {
+            panic!("not runs");
+        };
+        assert_eq!(listing.status.as_deref(), Some("failed"));
+        assert_eq!(listing.run_id, None);
+        let Some(Command::Runs(one)) = one.command else {
+            panic!("not runs");
+        };
+        assert_eq!(one.run_id.as_deref(), Some("01A"));
+        assert!(one.json);
+        assert_eq!(both.unwrap_err().kind(), ErrorKind::ArgumentConflict);
     }
 
     #[test]

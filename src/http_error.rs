@@ -365,6 +365,67 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn answers_refused_events_in_the_shape_of_inngests_event_api() {
+        let field = IngestError::Field {
+            index: 1,
+            field: "name",
+            problem: "is missing or empty",
+        };
+        let cases = [
+            (HttpError::EventKeyNotFound, 401, "Event key not found"),
+            (
+                HttpError::BadEvents(field),
+                400,
+                "event 1 field `name` is missing or empty",
+            ),
+            (
+                HttpError::MalformedEvents {
+                    reason: "it is a number".to_owned(),
+                },
+                400,
+                "request body is not an event or an array of events: it is a number",
+            ),
+        ];
+
+        for (error, status, message) in cases {
+            let (actual, body, head) = parts(&error).await;
+
+            assert_eq!(actual, status, "{error:?}");
+            assert_eq!(
+                body,
+                json!({"ids": [], "status": status, "error": message}),
+                "{error:?}"
+            );
+            assert_eq!(header(&head, names::SDK), None, "{error:?}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn answers_engine_errors_without_naming_the_database() {
+        let refused = EngineError::Ingest(IngestError::NotAnObject { index: 0 });
+        let broken = EngineError::Store(switchyard_engine::StoreError::Json(
+            serde_json::from_str::<Value>("{").unwrap_err(),
+        ));
+
+        let (refused_status, refused_body, _) = parts(&HttpError::from(refused)).await;
+        let (broken_status, broken_body, _) = parts(&HttpError::from(broken)).await;
+        let (missing_status, missing_body, _) = parts(&HttpError::RunNotFound {
+            id: "01A".to_owned(),
+        })
+        .await;
+
+        assert_eq!(refused_status, 400);
+        assert_eq!(refused_body["error"], "event 0 is not an object");
+        assert_eq!(broken_status, 500);
+        assert_eq!(
+            broken_body,
+            json!({"message": "the engine's database failed; the server log has the details"})
+        );
+        assert_eq!(missing_status, 404);
+        assert_eq!(missing_body, json!({"message": "no run with id `01A`"}));
+    }
+
+    #[actix_web::test]
     async fn answers_a_failed_sync_with_modified_false() {
         let error = HttpError::SyncFailed {
             message: "boom".to_owned(),

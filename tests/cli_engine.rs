@@ -246,6 +246,34 @@ fn runs_refuses_what_it_cannot_show() {
 }
 
 #[test]
+fn send_reports_what_the_engine_refuses_and_reads_data_files() {
+    let dir = scratch_dir("engine-send-refused");
+    let server = Server::start(&dir, &[]);
+    let port = port_of(&server);
+    let vars = [("PORT", port.as_str())];
+    let data = dir.join("data.json");
+    std::fs::write(&data, r#"{"name": "from a file"}"#).unwrap();
+    let data = data.to_str().unwrap();
+
+    let reserved = run(&dir, &["send", "inngest/function.failed"], &vars);
+    let from_file = run(
+        &dir,
+        &["send", "conformance/sequential", "--file", data],
+        &vars,
+    );
+    let listed = wait_for_run(&dir, &[], SEQUENTIAL, "completed");
+
+    assert_eq!(reserved.status.code(), Some(1));
+    let message = stderr(&reserved);
+    assert!(
+        message.contains("answered 400: event 0 field `name` uses the reserved"),
+        "{message}"
+    );
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
+    assert_eq!(listed["output"]["greeting"], "hello from a file");
+}
+
+#[test]
 fn send_without_a_running_server_says_to_start_one() {
     let dir = scratch_dir("engine-send-nowhere");
     let free = TcpListener::bind("127.0.0.1:0").unwrap();

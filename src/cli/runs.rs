@@ -4,8 +4,9 @@
 //! It reads the engine's database directly, so it works whether or not a server is running;
 //! while one is, SQLite's write-ahead log lets both use the file at once.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use serde_json::Value;
 use switchyard_engine::{Engine, Location, RunFilter, SystemClock};
@@ -53,7 +54,7 @@ pub(super) fn run(
     registry: &'static Registry,
     config: &Config,
     args: &RunsArgs,
-    engine_db: Option<&std::path::Path>,
+    engine_db: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
     let location = config.engine_location(engine_db);
     let Location::Path(path) = &location else {
@@ -62,42 +63,47 @@ pub(super) fn run(
     if !path.is_file() {
         return Err(RunsError::NoDatabase { path: path.clone() }.into());
     }
-    let engine = Engine::open(location.clone(), registry, std::sync::Arc::new(SystemClock))?;
+    let engine = Engine::open(location.clone(), registry, Arc::new(SystemClock))?;
 
     let text = match &args.run_id {
-        Some(id) => {
-            let detail = engine.run(id)?.ok_or_else(|| RunsError::UnknownRun {
-                id: id.clone(),
-                path: path.clone(),
-            })?;
-            let view = RunView::detailed(detail);
-            if args.json {
-                pretty(&view)?
-            } else {
-                detail_text(&view)
-            }
-        }
-        None => {
-            let filter = RunFilter {
-                status: args.status.clone(),
-                function_id: args.function.clone(),
-                limit: args.limit.unwrap_or(DEFAULT_LIMIT),
-            };
-            let views: Vec<RunView> = engine
-                .runs(&filter)?
-                .into_iter()
-                .map(RunView::listed)
-                .collect();
-            if args.json {
-                pretty(&views)?
-            } else {
-                table(&views)
-            }
-        }
+        Some(id) => one(&engine, id, path, args.json)?,
+        None => listing(&engine, args)?,
     };
 
     print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One run with its steps, as text or JSON.
+fn one(engine: &Engine, id: &str, path: &Path, json: bool) -> Result<String, CliError> {
+    let detail = engine.run(id)?.ok_or_else(|| RunsError::UnknownRun {
+        id: id.to_owned(),
+        path: path.to_owned(),
+    })?;
+
+    let view = RunView::detailed(detail);
+    if json {
+        pretty(&view)
+    } else {
+        Ok(detail_text(&view))
+    }
+}
+
+/// The recent runs `args` filter, as a table or JSON.
+fn listing(engine: &Engine, args: &RunsArgs) -> Result<String, CliError> {
+    let filter = RunFilter {
+        status: args.status.clone(),
+        function_id: args.function.clone(),
+        limit: args.limit.unwrap_or(DEFAULT_LIMIT),
+    };
+    let runs = engine.runs(&filter)?;
+
+    let views: Vec<RunView> = runs.into_iter().map(RunView::listed).collect();
+    if args.json {
+        pretty(&views)
+    } else {
+        Ok(table(&views))
+    }
 }
 
 fn pretty(value: &impl serde::Serialize) -> Result<String, CliError> {
