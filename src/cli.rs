@@ -310,6 +310,31 @@ fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
+/// A header line and one line per row, each column as wide as its widest cell and two
+/// spaces from the next; the last column is not padded.
+fn aligned<const N: usize>(headers: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = headers.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+
+    let mut text = String::new();
+    let headers = headers.map(str::to_owned);
+    for cells in std::iter::once(&headers).chain(rows) {
+        for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            text.push_str(cell);
+            if index + 1 < N {
+                let padding = width - cell.chars().count();
+                text.push_str(&" ".repeat(padding + 2));
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
 /// Writes `text` to standard output; a closed pipe (`| head`) is not an error.
 fn print(text: &str) -> Result<(), CliError> {
     let mut stdout = io::stdout().lock();

@@ -12,7 +12,7 @@ use serde_json::Value;
 use switchyard_engine::{Engine, Location, RunFilter, SystemClock};
 use switchyard_runtime::Registry;
 
-use super::{print, CliError, RunsArgs};
+use super::{aligned, print, CliError, RunsArgs};
 use crate::config::{Config, ENGINE_DB_VAR};
 use crate::runs::{format_duration, format_time, RunView, DEFAULT_LIMIT};
 
@@ -115,24 +115,7 @@ fn pretty(value: &impl serde::Serialize) -> Result<String, CliError> {
 /// One row per run, newest first, columns aligned, and a count at the end.
 fn table(views: &[RunView]) -> String {
     let rows: Vec<[String; 6]> = views.iter().map(row).collect();
-    let mut widths = HEADERS.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-
-    let mut text = String::new();
-    let headers = HEADERS.map(str::to_owned);
-    for cells in std::iter::once(&headers).chain(&rows) {
-        let line: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        text.push_str(line.join("  ").trim_end());
-        text.push('\n');
-    }
+    let mut text = aligned(HEADERS, &rows);
 
     let noun = if views.len() == 1 { "run" } else { "runs" };
     text.push_str(&format!("\n{} {noun}, newest first\n", views.len()));
