@@ -110,6 +110,13 @@ pub enum HttpError {
     /// A query parameter of an engine listing cannot be used.
     #[error(transparent)]
     BadQuery(#[from] QueryError),
+    /// An engine path was asked for while an Inngest server is configured and the engine
+    /// is off; the path is not repeated, as an event API path holds a key.
+    #[error(
+        "the embedded engine is off because an Inngest server is configured; send events to \
+         Inngest and see runs there"
+    )]
+    EngineOff,
     /// The engine has no run with this id.
     #[error("no run with id `{id}`")]
     RunNotFound {
@@ -154,6 +161,7 @@ impl HttpError {
             | HttpError::BadEvents(_)
             | HttpError::BadQuery(_)
             | HttpError::RunNotFound { .. }
+            | HttpError::EngineOff
             | HttpError::EngineFailed => Audience::Nobody,
             HttpError::MethodNotAllowed { .. } | HttpError::SyncFailed { .. } => {
                 Audience::Sdk { no_retry: None }
@@ -192,7 +200,9 @@ impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
         match self {
             HttpError::Unauthorized | HttpError::EventKeyNotFound => StatusCode::UNAUTHORIZED,
-            HttpError::NotFound { .. } | HttpError::RunNotFound { .. } => StatusCode::NOT_FOUND,
+            HttpError::NotFound { .. } | HttpError::RunNotFound { .. } | HttpError::EngineOff => {
+                StatusCode::NOT_FOUND
+            }
             HttpError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::UnsupportedEncoding { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,

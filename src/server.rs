@@ -112,7 +112,8 @@ pub enum ServeError {
 /// Registers every route of the app; pass it to [`App::configure`].
 ///
 /// `GET /api/inngest/functions` exists in dev mode only; `POST /e/{key}` and
-/// `/api/engine/..` exist when the state holds the embedded engine.
+/// `/api/engine/..` exist when the state holds the embedded engine, and answer a 404 that
+/// says the engine is off otherwise.
 pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
         let dev = state.config.is_dev();
@@ -128,6 +129,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             for resource in engine_api::resources() {
                 config.service(resource);
             }
+        } else {
+            config.service(engine_off());
         }
         config.default_service(web::to(not_found));
     }
@@ -223,6 +226,12 @@ fn method_not_allowed(allowed: &'static str) -> Route {
             allowed,
         })
     })
+}
+
+/// The engine's paths while it is off: a 404 that says why, without echoing the path.
+fn engine_off() -> actix_web::Resource {
+    let paths = ["/e/{key}", "/e/{key}/", "/api/engine/{rest:.*}"];
+    web::resource(paths).to(|| async { Err::<HttpResponse, _>(HttpError::EngineOff) })
 }
 
 async fn not_found(request: HttpRequest) -> Result<HttpResponse, HttpError> {

@@ -328,7 +328,7 @@ async fn answers_405_to_other_methods_naming_the_allowed_one() {
 async fn serves_none_of_it_without_the_engine() {
     let state = AppState::new(config(&[("INNGEST_DEV", "1")]), &REGISTRY).unwrap();
     let requests = [
-        post_events("key", r#"{"name": "a/b"}"#),
+        post_events("evtkey123", r#"{"name": "a/b"}"#),
         get("/api/engine/runs"),
         get("/api/engine/runs/01A"),
         get("/api/engine/events"),
@@ -338,5 +338,11 @@ async fn serves_none_of_it_without_the_engine() {
         let (status, _, answer) = send(&state, request).await;
 
         assert_eq!(status, 404, "{answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("the embedded engine is off"),
+            "{message}"
+        );
+        assert!(!message.contains("evtkey123"), "{message}");
     }
 }
