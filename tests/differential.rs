@@ -236,6 +236,13 @@ fn scenarios() -> Vec<Scenario> {
             3,
         ),
         Scenario::new(
+            "durable",
+            "conformance-durable",
+            "conformance/durable",
+            json!({ "n": 7 }),
+            3,
+        ),
+        Scenario::new(
             "loop",
             "conformance-loop",
             "conformance/loop",

@@ -336,15 +336,7 @@ impl Engine {
             };
             let started = std::time::Instant::now();
             let result = execute(prepared.entry, prepared.call.clone(), &services).await;
-            debug!(
-                function = prepared.entry.id(),
-                run_id = %prepared.run.id,
-                step = prepared.item.step_id.as_deref().unwrap_or("step"),
-                attempt = prepared.item.attempt,
-                status = result.status(),
-                duration_ms = started.elapsed().as_millis() as u64,
-                "call finished"
-            );
+            trace_call(&prepared, &result, started.elapsed());
 
             self.apply(&prepared, result)?;
             calls += 1;
@@ -752,7 +744,14 @@ impl Engine {
                 ("failed", json!({"error": error}))
             }
         };
-        info!(function = %run.function_id, run_id = %run.id, status, "run finished");
+        info!(
+            function = %run.function_id,
+            run_id = %run.id,
+            status,
+            attempt = run.attempt,
+            duration_ms = now.saturating_sub(run.created_at),
+            "run finished"
+        );
 
         if let (Some(parent), Some(step)) = (&run.parent_run, &run.parent_step) {
             self.settle_step(tx, parent, step, &memo, now)?;
@@ -792,6 +791,33 @@ impl Engine {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Logs one call at debug level: the function, the run, the step whose body ran (by the
+/// name written in the function) or the step asked for, the attempt and how long it took.
+fn trace_call(prepared: &Prepared, result: &CallResult, elapsed: Duration) {
+    let ran = match result {
+        CallResult::Steps(ops) => ops.iter().find(|op| {
+            matches!(
+                op.op,
+                OpCode::StepRun | OpCode::StepError | OpCode::StepFailed
+            )
+        }),
+        _ => None,
+    };
+    let step = match ran {
+        Some(op) => op.display_name.as_str(),
+        None => prepared.item.step_id.as_deref().unwrap_or("step"),
+    };
+    debug!(
+        function = prepared.entry.id(),
+        run_id = %prepared.run.id,
+        step,
+        attempt = prepared.item.attempt,
+        status = result.status(),
+        duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        "call finished"
+    );
 }
 
 /// Sends `step.send_event` events straight into the engine's store.

@@ -6,6 +6,7 @@
 // Inngest's own variables (INNGEST_DEV, INNGEST_SIGNING_KEY, INNGEST_BASE_URL, ...), which
 // the SDK reads itself.
 
+import { appendFileSync } from "node:fs";
 import { Inngest, NonRetriableError, RetryAfterError } from "inngest";
 import { createServer } from "inngest/node";
 
@@ -27,6 +28,35 @@ const sequential = inngest.createFunction(
     const shout = await step.run("shout", () => greeting.toUpperCase());
     const length = await step.run("measure", () => shout.length);
     return { greeting, shout, length };
+  },
+);
+
+const durable = inngest.createFunction(
+  {
+    id: "conformance-durable",
+    name: "Conformance: logged step bodies",
+    triggers: [{ event: "conformance/durable" }],
+    retries: 2,
+  },
+  async ({ event, step }) => {
+    const n = event.data.n;
+    const record = (name) => {
+      const log = process.env.CONFORMANCE_STEP_LOG;
+      if (log) appendFileSync(log, `${n} ${name}\n`);
+    };
+    const first = await step.run("first", () => {
+      record("first");
+      return n + 1;
+    });
+    const second = await step.run("second", () => {
+      record("second");
+      return first * 2;
+    });
+    const third = await step.run("third", () => {
+      record("third");
+      return second + 3;
+    });
+    return { n, result: third };
   },
 );
 
@@ -199,6 +229,7 @@ if (!Number.isInteger(port) || port <= 0) {
 // The same order as our registry: failure handlers first, then by file name.
 const functions = [
   failureHandler,
+  durable,
   invoke,
   loop,
   nonRetriableError,
