@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 
 use crate::checks::{
-    check_cancel_event, check_cron, check_event_name, check_id, is_blank, MAX_CANCELS,
-    MAX_RETRIES,
+    check_cancel_event, check_cron, check_event_name, check_id, is_blank, MAX_CANCELS, MAX_RETRIES,
 };
 use crate::diagnostic::{Diagnostic, Problem, Span};
 use crate::model::{Cancel, Concurrency, FunctionSpec, Trigger};

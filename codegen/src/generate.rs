@@ -228,7 +228,10 @@ fn on_failure(out: &mut String, ty: Option<&str>, runtime: &str) {
     if "        on_failure: Some()".len() + call.len() <= MARGIN {
         let _ = writeln!(out, "        on_failure: Some({call}),");
     } else if "            ".len() + call.len() <= MARGIN {
-        let _ = writeln!(out, "        on_failure: Some(\n            {call},\n        ),");
+        let _ = writeln!(
+            out,
+            "        on_failure: Some(\n            {call},\n        ),"
+        );
     } else {
         let _ = writeln!(
             out,

@@ -103,8 +103,9 @@
 //!   limit of at least 1, a key that is not blank) or `None`.
 //! - `cancel_on: &[..]`: at most [`MAX_CANCELS`] of `Cancel::event("a/b")` and
 //!   `Cancel::event_if("a/b", "cel")`, each optionally followed by
-//!   `.timeout(Duration::from_secs(n))` (`from_millis`, `from_mins` and `from_hours` work
-//!   too; not zero). A cancellation event is an exact name: no `*`.
+//!   `.timeout(Duration::from_secs(n))` (`from_millis` works too, and so do `from_mins` and
+//!   `from_hours` for crates on Rust 1.91 or newer; not zero). A cancellation event is an
+//!   exact name: no `*`.
 //!
 //! The impl may declare the function's own failure handler, `async fn on_failure(ctx:
 //! Context<FunctionFailed>) -> Result<Value>`: one argument of that type, a return type, no
@@ -168,7 +169,9 @@ mod walk;
 pub use builder::{
     write_if_changed, Builder, Output, DEFAULT_IGNORES, DEFAULT_PATTERN, GENERATED_FILE,
 };
+pub use checks::MAX_CANCELS;
 pub use checks::{MAX_EVENT_LEN, MAX_ID_LEN, MAX_RETRIES};
 pub use diagnostic::{Diagnostic, Problem, Related, Report, Severity, Span};
-pub use checks::MAX_CANCELS;
-pub use model::{Cancel, Concurrency, FunctionSpec, Trigger, FAILURE_SUFFIX, FUNCTION_FAILED_EVENT};
+pub use model::{
+    Cancel, Concurrency, FunctionSpec, Trigger, FAILURE_SUFFIX, FUNCTION_FAILED_EVENT,
+};

@@ -1221,14 +1221,22 @@ impl Function for Welcome {
             .iter()
             .map(|c| {
                 let expression = c.expression.as_ref().map(|e| e.value.as_str());
-                (c.event.value.as_str(), expression, c.timeout.as_ref().map(|t| t.value))
+                (
+                    c.event.value.as_str(),
+                    expression,
+                    c.timeout.as_ref().map(|t| t.value),
+                )
             })
             .collect();
         assert_eq!(
             read,
             [
                 ("a/stopped", None, None),
-                ("a/cancelled", Some("async.data.id == event.data.id"), Some(7_200_000)),
+                (
+                    "a/cancelled",
+                    Some("async.data.id == event.data.id"),
+                    Some(7_200_000)
+                ),
                 ("a/gone", None, Some(1_500)),
             ]
         );
@@ -1251,7 +1259,10 @@ impl Function for Welcome {
     #[test]
     fn rejects_failure_handlers_of_the_wrong_shape() {
         let cases = [
-            ("async fn on_failure() -> Result<Value> {}", "it must take one argument"),
+            (
+                "async fn on_failure() -> Result<Value> {}",
+                "it must take one argument",
+            ),
             (
                 "async fn on_failure(&self, ctx: Context<FunctionFailed>) -> Result<Value> {}",
                 "it must take one argument",

@@ -179,7 +179,8 @@ impl Cancel {
 /// a time string.
 impl Serialize for Cancel {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let fields = 1 + usize::from(self.expression.is_some()) + usize::from(self.timeout.is_some());
+        let fields =
+            1 + usize::from(self.expression.is_some()) + usize::from(self.timeout.is_some());
         let mut map = serializer.serialize_map(Some(fields))?;
         map.serialize_entry("event", self.event)?;
         if let Some(expression) = self.expression {

@@ -127,7 +127,8 @@ pub async fn execute<'a>(
 ) -> CallResult {
     let callee = callee.into();
     let Some(handler) = callee.handler() else {
-        let error = Error::non_retriable(format!("function `{}` has no failure handler", callee.id()));
+        let error =
+            Error::non_retriable(format!("function `{}` has no failure handler", callee.id()));
         return CallResult::Failed {
             error,
             no_retry: true,

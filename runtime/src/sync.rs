@@ -9,8 +9,8 @@ use serde_json::{json, Map, Value};
 
 use crate::step::composite_id;
 use crate::{
-    Concurrency, Config, FunctionEntry, Registry, Trigger, FAILURE_HANDLER_RETRIES,
-    FAILURE_SUFFIX, FUNCTION_FAILED_EVENT,
+    Concurrency, Config, FunctionEntry, Registry, Trigger, FAILURE_HANDLER_RETRIES, FAILURE_SUFFIX,
+    FUNCTION_FAILED_EVENT,
 };
 
 /// Every function of `registry` as Inngest's sync payload describes it, in registry order,
@@ -137,8 +137,10 @@ mod tests {
         ],
         retries: Some(3),
         concurrency: Some(Concurrency::keyed(2, "event.data.user_id")),
-        cancel_on: &[Cancel::event_if("app/order.cancelled", "async.data.id == event.data.id")
-            .timeout(Duration::from_secs(86_400))],
+        cancel_on: &[
+            Cancel::event_if("app/order.cancelled", "async.data.id == event.data.id")
+                .timeout(Duration::from_secs(86_400)),
+        ],
     };
 
     const STRICT: Config = Config {
@@ -249,7 +251,11 @@ mod tests {
         let ids: Vec<&str> = configs.iter().map(|c| c["id"].as_str().unwrap()).collect();
         assert_eq!(
             ids,
-            ["demo-app-flaky", "demo-app-flaky-failure", "demo-app-strict"]
+            [
+                "demo-app-flaky",
+                "demo-app-flaky-failure",
+                "demo-app-strict"
+            ]
         );
         assert_eq!(
             configs[1],

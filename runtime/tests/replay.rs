@@ -647,7 +647,10 @@ fn gives_a_failure_handler_two_attempts_by_default() {
 fn refuses_an_event_that_is_not_a_failure_to_the_failure_handler() {
     let entry = entry::<Guarded>();
 
-    let result = run_callee(Callee::FailureHandler(&entry), &call("test/guarded", json!({})));
+    let result = run_callee(
+        Callee::FailureHandler(&entry),
+        &call("test/guarded", json!({})),
+    );
 
     let CallResult::Failed { error, no_retry } = result else {
         panic!("expected a failure, got {result:?}");
