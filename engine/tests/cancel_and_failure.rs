@@ -243,3 +243,25 @@ async fn cancels_only_the_runs_the_event_matches() {
         ]
     );
 }
+
+#[tokio::test]
+async fn resumes_the_invoking_run_with_an_error_when_its_child_is_cancelled() {
+    let (engine, clock) = engine();
+
+    engine
+        .send_events(vec![json!({"name": "test/book-for", "data": {"id": "b8"}})])
+        .unwrap();
+    engine.run_until_idle().await.unwrap();
+    let child = runs_of(&engine, "booking")[0].clone();
+    engine.send_events(vec![cancellation("b8")]).unwrap();
+    settle(&engine, &clock, MINUTE, 3).await;
+
+    assert_eq!(child.status, "waiting");
+    assert_eq!(runs_of(&engine, "booking")[0].status, "cancelled");
+    let parent = &runs_of(&engine, "book-for")[0];
+    assert_eq!(parent.status, "completed");
+    assert_eq!(
+        parent.output,
+        Some(json!({ "error": "function cancelled" }))
+    );
+}

@@ -470,6 +470,32 @@ impl Function for Booking {
     }
 }
 
+/// Invokes `booking` for `event.data.id` and reports what came back.
+pub struct BookFor;
+
+impl Function for BookFor {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "book-for",
+        triggers: &[Trigger::event("test/book-for")],
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<Value> {
+        let invoke = Invoke {
+            function_id: "booking",
+            data: json!({ "id": ctx.event.data["id"] }),
+            timeout: None,
+        };
+        match ctx.step.invoke::<Value>("book", invoke).await {
+            Ok(value) => Ok(json!({ "value": value })),
+            Err(error) => Ok(json!({ "error": error.message() })),
+        }
+    }
+}
+
 fn entry<F: Function>() -> FunctionEntry {
     FunctionEntry {
         config: Box::leak(Box::new(F::CONFIG)),
@@ -509,6 +535,7 @@ pub fn registry() -> &'static Registry {
             entry::<BigShop>(),
             guarded_entry::<Guarded>(),
             guarded_entry::<Booking>(),
+            entry::<BookFor>(),
         ]));
         let mut by_id: Vec<(&'static str, usize)> = functions
             .iter()
