@@ -276,6 +276,26 @@ async fn answers_function_errors_by_class() {
 }
 
 #[actix_web::test]
+async fn refuses_an_event_that_matches_none_of_the_triggers_without_retry() {
+    let reply = call_once(
+        "fails",
+        &CallBody::new("test/other", json!({ "mode": "plain" })),
+    )
+    .await;
+
+    assert_eq!(reply.status, 400);
+    assert_sdk_headers(&reply);
+    assert_eq!(reply.header("x-inngest-no-retry"), Some("true"));
+    assert_eq!(
+        reply.json(),
+        json!({
+            "name": "EventValidationError",
+            "message": "Event not found in triggers: test/other",
+        })
+    );
+}
+
+#[actix_web::test]
 async fn answers_a_panic_as_a_retriable_500_and_keeps_serving() {
     let state = dev_state(&closed_origin());
     let app = actix_test::init_service(App::new().configure(routes(state))).await;

@@ -9,7 +9,7 @@ mod support {
 
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
-use support::app::{config, dev_state, send, state, Reply, FALLBACK, KEY};
+use support::app::{config, dev_state, send, state, Reply, FALLBACK, KEY, T0};
 use support::functions::REGISTRY;
 use support::mock_api::{closed_origin, MockApi, Recorded};
 
@@ -259,6 +259,35 @@ async fn authenticates_with_the_hashed_key_and_the_branch_environment() {
     assert_eq!(requests[0].header("authorization"), Some(PRIMARY_BEARER));
     assert_eq!(requests[0].header("x-inngest-env"), Some("branch-1"));
     assert!(!String::from_utf8_lossy(&requests[0].body).contains("12345678"));
+}
+
+#[actix_web::test]
+async fn answers_an_unsigned_cloud_sync_without_headers_that_name_the_sdk() {
+    let vars = [("INNGEST_SIGNING_KEY", KEY)];
+
+    let (reply, requests) = sync(&vars, put("/api/inngest"), |_| (200, json!({}))).await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(requests.len(), 1, "the sync itself still happens");
+    let mut names: Vec<&str> = reply.headers.keys().map(|name| name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["content-type", "x-inngest-sdk-handled"]);
+}
+
+#[actix_web::test]
+async fn answers_a_signed_cloud_sync_with_sdk_headers_and_a_signature() {
+    let vars = [("INNGEST_SIGNING_KEY", KEY)];
+    let signature = switchyard_runtime::signature::SigningKey::new(KEY).header(b"", T0);
+    let request = put("/api/inngest").insert_header(("x-inngest-signature", signature));
+
+    let (reply, _) = sync(&vars, request, |_| (200, json!({}))).await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("x-inngest-sdk"),
+        Some(switchyard::server::headers::SDK)
+    );
+    assert!(reply.signed_by(KEY));
 }
 
 #[actix_web::test]

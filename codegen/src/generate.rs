@@ -1,8 +1,7 @@
 //! Turning the checked functions into the formatted `all_functions.rs` module.
 //!
-//! The module-declaring macro is written out by hand, one readable module per event file,
-//! because prettyplease leaves macro bodies on one line; everything else goes through
-//! `quote` and prettyplease.
+//! The module declarations are written out by hand, with each module's doc line and
+//! `#[path]`; everything else goes through `quote` and prettyplease.
 
 use std::fmt::Write as _;
 
@@ -60,7 +59,7 @@ pub(crate) fn render(
         "// {}\n\n",
         header(settings.pattern, settings.ignores, "run `cargo build`")
     );
-    modules_macro(&mut out, functions, settings.root_from_includer);
+    modules(&mut out, functions, settings.root_from_includer);
 
     let mut by_id: Vec<(&str, usize)> = functions
         .iter()
@@ -100,16 +99,8 @@ pub(crate) fn render(
     Ok(out)
 }
 
-/// The `switchyard_event_modules!` macro, formatted as rustfmt would.
-fn modules_macro(out: &mut String, functions: &[FunctionSpec], root_from_includer: &str) {
-    out.push_str(
-        "/// Declares one module per event file, each with a `#[path]` back to its source.\n\
-         ///\n\
-         /// Invoke it once, right after including this file; the paths are relative to the\n\
-         /// folder of the including file.\n\
-         macro_rules! switchyard_event_modules {\n    () => {\n",
-    );
-
+/// One `#[path]` module declaration per event file, formatted as rustfmt would.
+fn modules(out: &mut String, functions: &[FunctionSpec], root_from_includer: &str) {
     for (index, function) in functions.iter().enumerate() {
         if index > 0 {
             out.push('\n');
@@ -117,15 +108,13 @@ fn modules_macro(out: &mut String, functions: &[FunctionSpec], root_from_include
         let path = format!("{root_from_includer}/{}", function.source);
         let _ = writeln!(
             out,
-            "        /// `{}`: function `{}`.\n        #[path = {}]\n        pub mod {};",
+            "/// `{}`: function `{}`.\n#[path = {}]\npub mod {};",
             function.source,
             function.id,
             quoted(&path),
             function.module,
         );
     }
-
-    out.push_str("    };\n}\n");
 }
 
 /// The registry's items, parsed once from `quote!`; the long arrays are left empty and

@@ -131,13 +131,14 @@
 //! # The generated file
 //!
 //! `all_functions.rs` starts with one `// @generated` line naming the generator, the pattern
-//! and how to regenerate. It defines `switchyard_event_modules!`, which declares one module
-//! per event file with a `#[path]` back to its source (relative to the including file), and
-//! `FUNCTION_COUNT`, `FUNCTION_IDS` (sorted), `FUNCTIONS` (each entry with its `on_failure`
-//! handler or `None`), `FEATURE_COUNTS`, `FEATURES` and `REGISTRY`. Functions triggered by `inngest/function.failed` come first, then the others
-//! by feature, then by file name. The bytes depend only on the tree's contents: not on the
-//! order the file system lists entries in, nor on where the project is checked out. The file
-//! is written only when its bytes change.
+//! and how to regenerate. It declares one module per event file with a `#[path]` back to its
+//! source (relative to the folder of the including file), and `FUNCTION_COUNT`,
+//! `FUNCTION_IDS` (sorted), `FUNCTIONS` (each entry with its `on_failure` handler or `None`),
+//! `FEATURE_COUNTS`, `FEATURES` and `REGISTRY`. Functions triggered by
+//! `inngest/function.failed` come first, then the others by feature, then by file name. The
+//! bytes depend only on the tree's contents: not on the order the file system lists entries
+//! in, nor on where the project is checked out. The file is written only when its bytes
+//! change.
 //!
 //! A file's module is its feature and file stem in snake case: every character that cannot
 //! be in an identifier becomes `_`, so `features/billing/invoices/events/event-paid.rs`
@@ -145,9 +146,13 @@
 //! which is why the default [`Builder::root_from_includer`] is `..`):
 //!
 //! ```text
-//! include!(concat!(env!("OUT_DIR"), "/all_functions.rs"));
-//! switchyard_event_modules!();
+//! switchyard_include::include_out_dir!("all_functions.rs");
 //! ```
+//!
+//! The `switchyard-include` crate's macro reads the file from `OUT_DIR` like `include!`, but
+//! resolves the `#[path]`s from the includer's folder rather than from `OUT_DIR`, and, being
+//! defined in a crate that never changes, keeps an added module from making rustc recompile
+//! all the others.
 //!
 //! [`Output::audit`] renders the same registry as a Markdown table for a committed audit
 //! copy; Switchyard keeps it in `FUNCTIONS.md` at the repository root, and a test rewrites

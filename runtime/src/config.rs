@@ -23,6 +23,9 @@ pub const FAILURE_HANDLER_RETRIES: u32 = 1;
 /// Event name Inngest uses for runs started by a cron trigger.
 pub const SCHEDULED_TIMER_EVENT: &str = "inngest/scheduled.timer";
 
+/// Event name Inngest uses for runs started by `step.invoke` from another function.
+pub const FUNCTION_INVOKED_EVENT: &str = "inngest/function.invoked";
+
 /// The configuration of one function, written as a `const` in its event file.
 ///
 /// Every field must be a literal (or `..Config::DEFAULT`), because codegen reads it from the

@@ -19,6 +19,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use serde_json::Value;
 
+use crate::event_check;
 use crate::op::{Op, OpCode};
 use crate::step::Replay;
 use crate::{Callee, Error, ErrorKind, Event, EventSender, Invocation, Outbox, Step};
@@ -120,20 +121,32 @@ enum Stop {
 
 /// Runs one call of a function (`&FunctionEntry`) or of a function's own failure handler
 /// ([`Callee::FailureHandler`]) and decides the response.
+///
+/// A function refuses an event none of its triggers names; a function's own failure
+/// handler takes any event, as in the JS SDK.
 pub async fn execute<'a>(
     callee: impl Into<Callee<'a>>,
     call: Call,
     services: &Services,
 ) -> CallResult {
     let callee = callee.into();
-    let Some(handler) = callee.handler() else {
-        let error =
-            Error::non_retriable(format!("function `{}` has no failure handler", callee.id()));
-        return CallResult::Failed {
-            error,
-            no_retry: true,
-        };
+    let unexpected = match callee {
+        Callee::Function(entry) => event_check::unexpected_event(entry.config, &call.event.name),
+        Callee::FailureHandler(_) => None,
     };
+    let handler = callee.handler().ok_or_else(|| {
+        Error::non_retriable(format!("function `{}` has no failure handler", callee.id()))
+    });
+    let handler = match (unexpected, handler) {
+        (None, Ok(handler)) => handler,
+        (Some(error), _) | (None, Err(error)) => {
+            return CallResult::Failed {
+                error,
+                no_retry: true,
+            };
+        }
+    };
+
     let max_attempts = call
         .max_attempts
         .unwrap_or_else(|| callee.retries() + 1)

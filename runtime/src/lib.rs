@@ -33,6 +33,7 @@ mod config;
 mod context;
 mod error;
 mod event;
+mod event_check;
 mod event_sender;
 mod execution;
 mod function;
@@ -49,7 +50,7 @@ mod time_string;
 pub use call_request::{parse_call, CallRequestError, ParsedCall};
 pub use config::{
     Cancel, Concurrency, Config, Trigger, FAILURE_HANDLER_RETRIES, FAILURE_SUFFIX,
-    FUNCTION_CANCELLED_EVENT, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT,
+    FUNCTION_CANCELLED_EVENT, FUNCTION_FAILED_EVENT, FUNCTION_INVOKED_EVENT, SCHEDULED_TIMER_EVENT,
 };
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};

@@ -240,7 +240,8 @@ impl Function for Sender {
     }
 }
 
-/// Returns at once; its id is the one C13 is about.
+/// Returns at once; its id is the one C13 is about, and it listens to `app/test.ping`, the
+/// event of the published signature examples.
 pub struct SummarizePages;
 
 impl Function for SummarizePages {
@@ -250,7 +251,10 @@ impl Function for SummarizePages {
     const CONFIG: Config = Config {
         id: "summarize-pages",
         name: "Summarize pages",
-        triggers: &[Trigger::event("app/pages.updated")],
+        triggers: &[
+            Trigger::event("app/pages.updated"),
+            Trigger::event("app/test.ping"),
+        ],
         ..Config::DEFAULT
     };
 
