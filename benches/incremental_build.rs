@@ -264,6 +264,7 @@ const HAND_LIST_ENTRY: &str = r#"    FunctionEntry {
         source: "PATH",
         module: "MODULE",
         handler: erase::<MODULE::TYPE>,
+        on_failure: None,
     },
 "#;
 

@@ -136,8 +136,19 @@ async fn registers_every_function_with_its_step_url_and_no_deploy_id_in_it() {
         json!({"trust_probe": "v1", "in_band_sync": "v1"})
     );
     let functions = payload["functions"].as_array().unwrap();
-    assert_eq!(functions.len(), REGISTRY.len());
+    assert_eq!(
+        functions.len(),
+        REGISTRY.len() + 1,
+        "one function has a failure handler"
+    );
     assert_eq!(functions[0]["id"], "demo-app-steps");
+    let ids: Vec<&str> = functions.iter().filter_map(|f| f["id"].as_str()).collect();
+    let fails = ids.iter().position(|id| *id == "demo-app-fails").unwrap();
+    assert_eq!(ids[fails + 1], "demo-app-fails-failure");
+    assert_eq!(
+        functions[fails + 1]["steps"]["step"]["runtime"]["url"],
+        "http://localhost:3000/api/inngest?fnId=demo-app-fails-failure&stepId=step"
+    );
     assert_eq!(
         functions[0]["steps"]["step"]["runtime"]["url"],
         "http://localhost:3000/api/inngest?fnId=demo-app-steps&stepId=step"
@@ -329,7 +340,14 @@ async fn answers_an_in_band_sync_with_the_configuration_in_dev_mode() {
     assert_eq!(body["app_id"], "demo-app");
     assert_eq!(body["url"], "https://app.example.test/api/inngest");
     assert_eq!(body["sdk_language"], "rust");
-    assert_eq!(body["functions"].as_array().unwrap().len(), REGISTRY.len());
+    assert_eq!(
+        body["functions"].as_array().unwrap().len(),
+        REGISTRY.inngest_function_count()
+    );
+    assert_eq!(
+        body["inspection"]["function_count"],
+        REGISTRY.inngest_function_count()
+    );
     assert_eq!(
         body["functions"][0]["steps"]["step"]["runtime"]["url"],
         "https://app.example.test/api/inngest?fnId=demo-app-steps&stepId=step"

@@ -190,7 +190,8 @@ fn entry(out: &mut String, function: &FunctionSpec, runtime: &str) {
         quoted(&function.module),
     );
 
-    let handler = "        handler: ".len() + runtime.len() + "::erase::<>".len() + ty.len();
+    // Not the last field, so its comma counts against the margin.
+    let handler = "        handler: ".len() + runtime.len() + "::erase::<>,".len() + ty.len();
     if handler <= MARGIN {
         let _ = writeln!(out, "        handler: {runtime}::erase::<{ty}>,");
     } else {
@@ -199,7 +200,34 @@ fn entry(out: &mut String, function: &FunctionSpec, runtime: &str) {
             "        handler: {runtime}::erase::<\n            {ty},\n        >,"
         );
     }
+    on_failure(out, function.on_failure.then_some(ty.as_str()), runtime);
     out.push_str("    },\n");
+}
+
+/// The `on_failure` field of a `FunctionEntry`: `None`, or the erased failure handler of
+/// `ty`, broken over lines as prettyplease breaks a call that does not fit in [`MARGIN`]. As
+/// the last field, its comma does not count against the margin.
+fn on_failure(out: &mut String, ty: Option<&str>, runtime: &str) {
+    let Some(ty) = ty else {
+        out.push_str("        on_failure: None,\n");
+        return;
+    };
+
+    let call = format!("{runtime}::erase_failure::<{ty}>");
+    if "        on_failure: Some()".len() + call.len() <= MARGIN {
+        let _ = writeln!(out, "        on_failure: Some({call}),");
+    } else if "            ".len() + call.len() <= MARGIN {
+        let _ = writeln!(
+            out,
+            "        on_failure: Some(\n            {call},\n        ),"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "        on_failure: Some(\n            {runtime}::erase_failure::<\n                \
+             {ty},\n            >,\n        ),"
+        );
+    }
 }
 
 /// One `Feature`, laid out as prettyplease lays it out: the struct broken over lines, and
@@ -324,6 +352,8 @@ mod tests {
             triggers: Vec::new(),
             retries: None,
             concurrency: None,
+            cancel_on: Vec::new(),
+            on_failure: index % 3 == 1,
             id_span: Span::file_start(),
         }
     }
@@ -348,6 +378,11 @@ mod tests {
                 format_ident!("{}", f.type_name),
             );
             let (feature, source, name) = (&f.feature, &f.source, &f.module);
+            let on_failure = if f.on_failure {
+                quote! { Some(#runtime::erase_failure::<#module::#ty>) }
+            } else {
+                quote! { None }
+            };
             quote! {
                 #runtime::FunctionEntry {
                     config: &<#module::#ty as #runtime::Function>::CONFIG,
@@ -355,6 +390,7 @@ mod tests {
                     source: #source,
                     module: #name,
                     handler: #runtime::erase::<#module::#ty>,
+                    on_failure: #on_failure,
                 }
             }
         });

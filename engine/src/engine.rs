@@ -8,8 +8,9 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 use switchyard_runtime::{
-    execute, Call, CallResult, Event, EventSender, FunctionEntry, Op, OpCode, Outbox, Registry,
-    Services, Trigger, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT,
+    execute, Call, CallResult, Callee, Cancel, Event, EventSender, FunctionEntry, Op, OpCode,
+    Outbox, Registry, Services, Trigger, FUNCTION_CANCELLED_EVENT, FUNCTION_FAILED_EVENT,
+    SCHEDULED_TIMER_EVENT,
 };
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
@@ -96,13 +97,15 @@ struct Inner {
     outbox: Outbox,
     wake: Notify,
     schedules: Vec<(&'static str, &'static str, Schedule)>,
+    /// Every cancellation of every function, to check each event against.
+    cancels: Vec<(&'static FunctionEntry, &'static Cancel)>,
 }
 
 /// A due call, with everything loaded to make it.
 struct Prepared {
     item: QueueItem,
     run: RunRow,
-    entry: &'static FunctionEntry,
+    callee: Callee<'static>,
     call: Call,
 }
 
@@ -139,6 +142,7 @@ impl Engine {
             outbox: Outbox::new(),
             wake: Notify::new(),
             schedules,
+            cancels: cancellations(registry),
         };
         Ok(Engine {
             inner: Arc::new(inner),
@@ -233,24 +237,47 @@ impl Engine {
         }
         tx.insert_event(&id, &event, user_id.as_deref(), now)?;
 
+        // Runs the event cancels end before it can start or resume anything.
+        self.cancel_runs(tx, &event, now)?;
         for entry in matching_functions(self.inner.registry, &event) {
             self.start_run(tx, entry, &event, None, now)?;
+        }
+        if let Some(entry) = self.failed_function(&event) {
+            self.start_run(tx, Callee::FailureHandler(entry), &event, None, now)?;
         }
         self.resume_waits(tx, &event, now)?;
         Ok(id)
     }
 
-    fn start_run(
+    /// For an `inngest/function.failed` event, the function of this app that failed, when it
+    /// declares its own failure handler: the companion run Inngest would start for the
+    /// trigger `event.data.function_id == '<app id>-<function id>'`.
+    fn failed_function(&self, event: &Value) -> Option<&'static FunctionEntry> {
+        if event["name"] != FUNCTION_FAILED_EVENT {
+            return None;
+        }
+        let composite = event["data"]["function_id"].as_str()?;
+        let id = composite
+            .strip_prefix(self.inner.app_id.as_str())?
+            .strip_prefix('-')?;
+        self.inner
+            .registry
+            .get(id)
+            .filter(|entry| entry.on_failure.is_some())
+    }
+
+    fn start_run<'a>(
         &self,
         tx: &Tx<'_>,
-        entry: &FunctionEntry,
+        callee: impl Into<Callee<'a>>,
         event: &Value,
         parent: Option<(&str, &str)>,
         now: i64,
     ) -> Result<String, StoreError> {
+        let callee = callee.into();
         let run = RunRow {
             id: ulid(now),
-            function_id: entry.id().to_owned(),
+            function_id: callee.id().into_owned(),
             status: "queued".to_owned(),
             attempt: 0,
             event: event.clone(),
@@ -264,8 +291,68 @@ impl Engine {
         };
         tx.insert_run(&run)?;
         tx.enqueue(&call_item(&run.id, now, None, 0))?;
-        info!(function = entry.id(), run_id = %run.id, "run queued");
+        info!(function = %run.function_id, run_id = %run.id, "run queued");
         Ok(run.id)
+    }
+
+    /// Cancels every unfinished run that `event` cancels by one of its function's
+    /// `cancel_on` entries: same event name, `if` holding with `event` as the run's event and
+    /// `async` as this one, and the run started within the timeout.
+    fn cancel_runs(&self, tx: &Tx<'_>, event: &Value, now: i64) -> Result<(), StoreError> {
+        let name = event["name"].as_str().unwrap_or_default();
+        for (entry, cancel) in &self.inner.cancels {
+            if cancel.event != name {
+                continue;
+            }
+            for run in tx.unfinished_runs(entry.id())? {
+                let in_time = cancel
+                    .timeout
+                    .is_none_or(|timeout| now <= run.created_at.saturating_add(millis(timeout)));
+                let holds = cancel.expression.is_none_or(|expression| {
+                    expression_holds(expression, &[("event", &run.event), ("async", event)])
+                });
+                if in_time && holds {
+                    self.cancel_run(tx, &run, now)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a run as cancelled: its pending calls, timers and waits are dropped, an invoking
+    /// parent resumes with an error, and `inngest/function.cancelled` is emitted. A cancelled
+    /// run never reaches a failure handler.
+    fn cancel_run(&self, tx: &Tx<'_>, run: &RunRow, now: i64) -> Result<(), StoreError> {
+        tx.cancel_run(&run.id, now)?;
+        info!(function = %run.function_id, run_id = %run.id, "run cancelled");
+
+        let error = json!({
+            "error": "function cancelled",
+            "message": "function cancelled",
+            "name": "Error",
+        });
+        if let (Some(parent), Some(step)) = (&run.parent_run, &run.parent_step) {
+            let mut memo = error.clone();
+            memo["noRetry"] = json!(true);
+            self.settle_step(tx, parent, step, &json!({"error": memo}), now)?;
+        }
+
+        let cancelled = json!({
+            "name": FUNCTION_CANCELLED_EVENT,
+            "id": run.id,
+            "ts": now,
+            "user": {},
+            "data": {
+                "function_id": format!("{}-{}", self.inner.app_id, run.function_id),
+                "run_id": run.id,
+                "event": run.event,
+                "events": [run.event],
+                "error": error,
+                "_inngest": {"status": "cancelled"},
+            },
+        });
+        self.store_event(tx, cancelled, now)?;
+        Ok(())
     }
 
     fn resume_waits(&self, tx: &Tx<'_>, event: &Value, now: i64) -> Result<(), StoreError> {
@@ -305,10 +392,11 @@ impl Engine {
             return Ok(());
         }
         if tx.unplan(run_id, hashed_id)? == 0 {
+            let Some(run) = tx.run(run_id)?.filter(|run| !is_finished(&run.status)) else {
+                return Ok(());
+            };
             tx.enqueue(&call_item(run_id, now, None, 0))?;
-            if let Some(run) = tx.run(run_id)? {
-                tx.update_run(run_id, "queued", run.attempt, (None, None), now)?;
-            }
+            tx.update_run(run_id, "queued", run.attempt, (None, None), now)?;
         }
         Ok(())
     }
@@ -335,7 +423,7 @@ impl Engine {
                 outbox: self.inner.outbox.clone(),
             };
             let started = std::time::Instant::now();
-            let result = execute(prepared.entry, prepared.call.clone(), &services).await;
+            let result = execute(prepared.callee, prepared.call.clone(), &services).await;
             trace_call(&prepared, &result, started.elapsed());
 
             self.apply(&prepared, result)?;
@@ -487,12 +575,12 @@ impl Engine {
                 tx.commit()?;
                 continue;
             };
-            if matches!(run.status.as_str(), "completed" | "failed" | "cancelled") {
+            if is_finished(&run.status) {
                 tx.dequeue(item.id)?;
                 tx.commit()?;
                 continue;
             }
-            let Some(entry) = self.inner.registry.get(&run.function_id) else {
+            let Some(callee) = self.inner.registry.callee(&run.function_id) else {
                 let error = json!({"name": "Error", "message": format!(
                     "function `{}` is no longer in the app", run.function_id
                 )});
@@ -517,14 +605,14 @@ impl Engine {
                 steps,
                 run_id: run.id.clone(),
                 attempt: item.attempt,
-                max_attempts: Some(max_attempts(entry)),
+                max_attempts: Some(max_attempts(callee)),
                 disable_immediate_execution: run.parallel,
                 step_id: item.step_id.clone(),
             };
             return Ok(Some(Prepared {
                 item,
                 run,
-                entry,
+                callee,
                 call,
             }));
         }
@@ -534,19 +622,29 @@ impl Engine {
     fn apply(&self, prepared: &Prepared, result: CallResult) -> Result<(), EngineError> {
         let now = self.now();
         let Prepared {
-            item, run, entry, ..
+            item, run, callee, ..
         } = prepared;
+        let callee = *callee;
         let mut store = self.lock();
         let tx = store.begin()?;
         tx.dequeue(item.id)?;
 
+        // A run cancelled while its call was in flight keeps nothing the call reported.
+        let cancelled = tx.run(&run.id)?.is_none_or(|run| run.status == "cancelled");
+        if cancelled {
+            tx.commit()?;
+            return Ok(());
+        }
+
         match result {
-            CallResult::Completed(output) => self.finish(&tx, run, Some(entry), Ok(output), now)?,
+            CallResult::Completed(output) => {
+                self.finish(&tx, run, Some(callee), Ok(output), now)?
+            }
             CallResult::Failed { error, no_retry } => {
-                let last = item.attempt + 1 >= max_attempts(entry);
+                let last = item.attempt + 1 >= max_attempts(callee);
                 if no_retry || last {
                     let error = json!({"name": error.name(), "message": error.message()});
-                    self.finish(&tx, run, Some(entry), Err(error), now)?;
+                    self.finish(&tx, run, Some(callee), Err(error), now)?;
                 } else {
                     let retry_after = result_retry_after(&error);
                     let delay = retry_delay(item.attempt, retry_after);
@@ -559,7 +657,7 @@ impl Engine {
                     tx.enqueue(&retry)?;
                     tx.update_run(&run.id, "queued", item.attempt, (None, None), now)?;
                     info!(
-                        function = entry.id(),
+                        function = %callee.id(),
                         run_id = %run.id,
                         attempt = item.attempt,
                         ?delay,
@@ -584,8 +682,9 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         let Prepared {
-            item, run, entry, ..
+            item, run, callee, ..
         } = prepared;
+        let function = callee.id();
         if ops.len() > 1 {
             tx.set_parallel(&run.id)?;
         }
@@ -595,14 +694,14 @@ impl Engine {
             match op.op {
                 OpCode::StepRun => {
                     debug!(
-                        function = entry.id(),
+                        function = %function,
                         run_id = %run.id,
                         step = %op.display_name,
                         "step completed"
                     );
                     self.settle_step(tx, &run.id, &op.id, &json!({"data": op.data}), now)?;
                 }
-                OpCode::StepError if item.attempt + 1 < max_attempts(entry) => {
+                OpCode::StepError if item.attempt + 1 < max_attempts(*callee) => {
                     let delay = retry_delay(item.attempt, op.retry_after);
                     let retry = call_item(
                         &run.id,
@@ -613,7 +712,7 @@ impl Engine {
                     tx.enqueue(&retry)?;
                     status = "queued";
                     info!(
-                        function = entry.id(),
+                        function = %function,
                         run_id = %run.id,
                         step = %op.display_name,
                         attempt = item.attempt,
@@ -627,7 +726,7 @@ impl Engine {
                         fields.insert("noRetry".to_owned(), json!(true));
                     }
                     info!(
-                        function = entry.id(),
+                        function = %function,
                         run_id = %run.id,
                         step = %op.display_name,
                         "step failed for good"
@@ -725,12 +824,13 @@ impl Engine {
     }
 
     /// Ends a run: stores its outcome, resumes an invoking parent, and for failures
-    /// emits `inngest/function.failed` (never for a failure handler's own failure).
+    /// emits `inngest/function.failed` (never for the failure of a failure handler, whether
+    /// triggered by that event or declared as a function's own `on_failure`).
     fn finish(
         &self,
         tx: &Tx<'_>,
         run: &RunRow,
-        entry: Option<&FunctionEntry>,
+        callee: Option<Callee<'_>>,
         outcome: Result<Value, Value>,
         now: i64,
     ) -> Result<(), StoreError> {
@@ -760,7 +860,7 @@ impl Engine {
         let Err(error) = outcome else {
             return Ok(());
         };
-        if entry.is_some_and(|entry| entry.config.is_failure_handler()) {
+        if callee.is_some_and(Callee::handles_failures) {
             return Ok(());
         }
         let failed = json!({
@@ -810,7 +910,7 @@ fn trace_call(prepared: &Prepared, result: &CallResult, elapsed: Duration) {
         None => prepared.item.step_id.as_deref().unwrap_or("step"),
     };
     debug!(
-        function = prepared.entry.id(),
+        function = %prepared.callee.id(),
         run_id = %prepared.run.id,
         step,
         attempt = prepared.item.attempt,
@@ -876,8 +976,28 @@ fn invoked_event(id: &str, data: Value, now: i64) -> Value {
     })
 }
 
-fn max_attempts(entry: &FunctionEntry) -> u32 {
-    entry.config.effective_retries() + 1
+fn max_attempts(callee: Callee<'_>) -> u32 {
+    callee.retries() + 1
+}
+
+/// Whether a run has ended and must change no more.
+fn is_finished(status: &str) -> bool {
+    matches!(status, "completed" | "failed" | "cancelled")
+}
+
+/// Every `cancel_on` entry of every function in `registry`.
+fn cancellations(registry: &'static Registry) -> Vec<(&'static FunctionEntry, &'static Cancel)> {
+    registry
+        .functions()
+        .iter()
+        .flat_map(|entry| {
+            entry
+                .config
+                .cancel_on
+                .iter()
+                .map(move |cancel| (entry, cancel))
+        })
+        .collect()
 }
 
 fn result_retry_after(error: &switchyard_runtime::Error) -> Option<Duration> {

@@ -1,5 +1,5 @@
 // The conformance functions of features/conformance, written with the official Inngest JS
-// SDK: same ids, names, triggers, retries and step ids. The differential tests serve this
+// SDK: same ids, names, triggers, retries, cancellations, failure handlers and step ids. The differential tests serve this
 // app next to ours and send both the same requests.
 //
 // Environment: PORT (required), SWITCHYARD_APP_ID (the app id, default "switchyard"), and
@@ -197,6 +197,55 @@ const nonRetriableError = inngest.createFunction(
   },
 );
 
+const fragile = inngest.createFunction(
+  {
+    id: "conformance-fragile",
+    name: "Conformance: own failure handler",
+    triggers: [{ event: "conformance/fragile" }],
+    retries: 0,
+    onFailure: async ({ event, step }) => {
+      const failure = event.data;
+      const note = await step.run(
+        "sweep up",
+        () => `${failure.function_id} failed: ${failure.error.message}`,
+      );
+      return { run_id: failure.run_id, note };
+    },
+  },
+  async ({ event, step }) => {
+    const item = event.data.item ?? "nothing";
+    const packed = await step.run("pack", () => {
+      if (event.data.break === true) {
+        throw new NonRetriableError(`${item} broke`);
+      }
+      return `${item} packed`;
+    });
+    return { packed };
+  },
+);
+
+const cancellable = inngest.createFunction(
+  {
+    id: "conformance-cancellable",
+    name: "Conformance: cancelled by an event",
+    triggers: [{ event: "conformance/job.started" }],
+    retries: 1,
+    cancelOn: [
+      {
+        event: "conformance/job.cancelled",
+        if: "async.data.job_id == event.data.job_id",
+        timeout: "1h",
+      },
+    ],
+  },
+  async ({ event, step }) => {
+    const jobId = event.data.job_id;
+    await step.sleep("cool down", "10m");
+    const finished = await step.run("finish", () => `job ${jobId} finished`);
+    return { job_id: jobId, finished };
+  },
+);
+
 const failureHandler = inngest.createFunction(
   {
     id: "conformance-failure-handler",
@@ -229,7 +278,9 @@ if (!Number.isInteger(port) || port <= 0) {
 // The same order as our registry: failure handlers first, then by file name.
 const functions = [
   failureHandler,
+  cancellable,
   durable,
+  fragile,
   invoke,
   loop,
   nonRetriableError,
