@@ -9,7 +9,7 @@
 //! every item of every module as changed. This macro is defined in a crate that does not
 //! change, so adding one module leaves the others untouched for incremental compilation.
 //!
-//! ```ignore
+//! ```text
 //! // src/registry.rs, with `all_functions.rs` declaring `#[path = "../features/..."] mod ...;`
 //! switchyard_include::include_out_dir!("all_functions.rs");
 //! ```
