@@ -44,12 +44,17 @@ mod engine;
 mod ids;
 mod ingest;
 mod matcher;
+mod slots;
 mod store;
 mod timer;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use cron::{CronError, Schedule};
-pub use engine::{Engine, EngineError, RunDetail, RunFilter, DEFAULT_APP_ID, INVOKED_EVENT};
-pub use ingest::{IngestError, DEDUPE_WINDOW_MS, MAX_EVENTS, MAX_EVENT_BYTES};
+pub use engine::{
+    Engine, EngineError, RunDetail, RunFilter, DEFAULT_APP_ID, INVOKED_EVENT, MAX_CALLS_IN_FLIGHT,
+};
+pub use ingest::{
+    IngestError, DEDUPE_WINDOW_MS, MAX_EVENTS, MAX_EVENT_BYTES, MAX_TS_MS, MIN_TS_MS,
+};
 pub use matcher::{expression_holds, name_matches};
 pub use store::{Location, RunRow, StoreError, DEFAULT_PATH, SCHEMA_VERSION};
