@@ -467,9 +467,8 @@ impl Engine {
     }
 
     /// One transaction: stores the outcome of every finished call, fires due crons and
-    /// timers, and claims up to `room` due calls. The finished calls' slots are given back
-    /// only once their outcomes are committed (or the transaction failed, so that the calls
-    /// are claimed again).
+    /// timers, and claims up to `room` due calls. If the transaction fails, the finished
+    /// calls' items stay queued and are claimed again.
     fn cycle(
         &self,
         finished: Vec<Finished>,
@@ -482,12 +481,14 @@ impl Engine {
         for Finished { prepared, result } in &finished {
             self.apply(&tx, prepared, result, now)?;
         }
+        // The finished items are out of the queue in this transaction and no other driver
+        // can claim before it ends, so their slots may serve the claims below.
+        drop(finished);
         self.fire_crons(&tx, now)?;
         let claimed = self.claim(&tx, room, now)?;
         tx.commit()?;
         drop(store);
 
-        drop(finished);
         if !claimed.is_empty() {
             debug!(calls = claimed.len(), "calls claimed");
         }

@@ -223,7 +223,11 @@ mod tests {
         let stamps: Vec<&Value> = accepted.iter().map(|event| &event["ts"]).collect();
         assert_eq!(
             stamps,
-            [&json!(MIN_TS_MS), &json!(1_773_129_600_000_i64), &json!(MAX_TS_MS)]
+            [
+                &json!(MIN_TS_MS),
+                &json!(1_773_129_600_000_i64),
+                &json!(MAX_TS_MS)
+            ]
         );
     }
 

@@ -32,7 +32,10 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
 /// Fields the expression reads but the variables lack are null, as in Inngest. Compile
 /// errors, evaluation errors and non-boolean results all count as `false`.
 pub fn expression_holds(expression: &str, variables: &[(&str, &Value)]) -> bool {
-    matches!(evaluate(expression, variables), Some(cel::Value::Bool(true)))
+    matches!(
+        evaluate(expression, variables),
+        Some(cel::Value::Bool(true))
+    )
 }
 
 /// Evaluates a concurrency key expression over `event` and returns the key as text.
