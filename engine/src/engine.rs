@@ -329,8 +329,7 @@ impl Engine {
         }
         if tx.unplan(run_id, hashed_id)? == 0 {
             tx.enqueue(&call_item(run_id, now, None, 0))?;
-            // Attempt 0 keeps the run's highest attempt as it is.
-            tx.update_run(run_id, "queued", 0, (None, None), now)?;
+            tx.mark_queued(run_id, now)?;
         }
         Ok(())
     }
@@ -628,7 +627,7 @@ impl Engine {
         }
 
         let steps: HashMap<String, Value> = tx.steps(&run.id)?.into_iter().collect();
-        tx.update_run(&run.id, "running", item.attempt, (None, None), now)?;
+        tx.mark_running(&run.id, item.attempt, now)?;
         run.attempt = run.attempt.max(item.attempt);
 
         let event: Event<Value> = serde_json::from_value(run.event.clone())
@@ -821,10 +820,10 @@ impl Engine {
             }
         }
 
-        if let Some(current) = tx.run_status(&run.id)? {
-            if current == "running" || status != "running" {
-                tx.update_run(&run.id, status, item.attempt, (None, None), now)?;
-            }
+        // A run whose steps ran stays running (it was marked so when claimed) until it
+        // pauses or ends.
+        if status != "running" {
+            tx.update_run(&run.id, status, item.attempt, (None, None), now)?;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 
@@ -129,6 +130,9 @@ impl Store {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
             conn.set_prepared_statement_cache_capacity(64);
+            // Plans must not depend on bound values: otherwise SQLite prepares a cached
+            // statement again each time new values are bound to it.
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
             conn.pragma_query_value(None, "user_version", |row| row.get(0))
         };
         let version = prepare(&conn).map_err(|error| open_error(Box::new(error)))?;
@@ -363,15 +367,6 @@ impl Tx<'_> {
         Ok(text.as_deref().map(serde_json::from_str).transpose()?)
     }
 
-    /// The status of a run, if the run exists.
-    pub fn run_status(&self, id: &str) -> Result<Option<String>, StoreError> {
-        self.one(
-            "SELECT status FROM runs WHERE id = ?1",
-            params![id],
-            |row| row.get(0),
-        )
-    }
-
     /// Recent runs, newest first, optionally of one status and one function.
     pub fn runs(
         &self,
@@ -405,6 +400,24 @@ impl Tx<'_> {
         let output = output.map(Value::to_string);
         let error = error.map(Value::to_string);
         self.change(sql, params![id, status, attempt, output, error, now])?;
+        Ok(())
+    }
+
+    /// Marks a run running for a call of attempt `attempt`; the row is written only if
+    /// that changes its status or highest attempt.
+    pub fn mark_running(&self, id: &str, attempt: u32, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE runs SET status = 'running', attempt = MAX(attempt, ?2), updated_at = ?3
+                   WHERE id = ?1 AND (status != 'running' OR attempt < ?2)";
+        self.change(sql, params![id, attempt, now])?;
+        Ok(())
+    }
+
+    /// Marks a sleeping or waiting run queued for its next call. A run between two steps
+    /// stays running, and a run that ended stays ended.
+    pub fn mark_queued(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE runs SET status = 'queued', updated_at = ?2
+                   WHERE id = ?1 AND status IN ('sleeping', 'waiting')";
+        self.change(sql, params![id, now])?;
         Ok(())
     }
 
