@@ -9,9 +9,16 @@
 //! their timeout, invokes as child runs, retries with exponential backoff and jitter (or
 //! `Retry-After`), and runs that fail for good emitting `inngest/function.failed`.
 //!
+//! Calls are made side by side: calls of different runs, and the parallel steps of one run,
+//! up to [`MAX_CALLS_IN_FLIGHT`] at once. A function's `Config::concurrency` limits how many
+//! of its calls (or, with a key, how many of its calls whose runs share the key's value)
+//! execute at once; as in Inngest, a sleeping or waiting run holds no slot, and calls over
+//! the limit stay queued and start, oldest first, as slots free up.
+//!
 //! A call's outcome is stored in one transaction with the removal of its queue item, so a
 //! step whose result is stored never runs again; a step interrupted by a crash before its
-//! result was stored runs again on restart, as under Inngest.
+//! result was stored runs again on restart, as under Inngest. The outcomes of calls that
+//! return together share one transaction, with the claims of the next calls.
 //!
 //! State lives at [`DEFAULT_PATH`] (`.switchyard/engine.db` under the working directory)
 //! unless another [`Location`] is given; [`Location::Memory`] is for tests. Cron triggers

@@ -5,6 +5,15 @@
 //! a database of another version, or a file that is not a database, is refused with an
 //! error at open. Every change the engine makes for one event or one call is written in
 //! one transaction, so a crash leaves either all of it or none.
+//!
+//! Durability: the connection uses `synchronous = NORMAL`, under which a commit writes the
+//! transaction to the WAL file without waiting for the disk; the WAL is synced to disk at
+//! each checkpoint. A committed transaction therefore survives a crash of the process
+//! (`kill -9`, a panic, an abort), which is what the engine promises: an accepted event and
+//! a stored step result are never lost when the process dies. A power cut or an operating
+//! system crash may lose the transactions committed since the last checkpoint (the database
+//! itself stays consistent); `synchronous = FULL` would sync on every commit and cost
+//! throughput.
 
 use std::path::{Path, PathBuf};
 
@@ -181,7 +190,9 @@ pub struct RunRow {
     pub id: String,
     /// The function's id in the registry.
     pub function_id: String,
-    /// `queued`, `running`, `sleeping`, `waiting`, `completed`, `failed` or `cancelled`.
+    /// `queued` (before its first call, after a pause ends, or before a retry), `running`
+    /// (from its first call on, steps included), `sleeping`, `waiting`, `completed`,
+    /// `failed` or `cancelled`.
     pub status: String,
     /// The highest zero-based attempt any call of the run reached.
     pub attempt: u32,
