@@ -205,8 +205,9 @@ fn steady(rate: f64, seconds: f64) {
     let mut latencies: Vec<f64> = runs
         .iter()
         .map(|run| {
+            // The engine's clock reads whole milliseconds, so compare with whole ones.
             let n = run.event["data"]["n"].as_f64().unwrap_or_default();
-            let scheduled = start_wall + n * 1000.0 / rate;
+            let scheduled = (start_wall + n * 1000.0 / rate).floor();
             run.updated_at as f64 - scheduled
         })
         .collect();
