@@ -602,11 +602,12 @@ impl Engine {
             return Ok(None);
         }
         let Some(entry) = self.inner.registry.get(function_id) else {
-            if let Some(run) = tx.run(&item.run_id)? {
+            tx.dequeue(item.id)?;
+            let run = tx.run(&item.run_id)?;
+            if let Some(run) = run.filter(|run| !has_ended(&run.status)) {
                 let error = json!({"name": "Error", "message": format!(
                     "function `{}` is no longer in the app", run.function_id
                 )});
-                tx.dequeue(item.id)?;
                 self.finish(tx, &run, None, Err(error), now)?;
             }
             return Ok(None);
@@ -620,7 +621,7 @@ impl Engine {
             tx.dequeue(item.id)?;
             return Ok(None);
         };
-        if matches!(run.status.as_str(), "completed" | "failed" | "cancelled") {
+        if has_ended(&run.status) {
             tx.dequeue(item.id)?;
             self.inner.slots.forget_run(&run.id);
             return Ok(None);
@@ -696,6 +697,12 @@ impl Engine {
             item, run, entry, ..
         } = prepared;
         tx.dequeue(item.id)?;
+        // The run may have ended while the call was made (a parallel step failed it, say):
+        // what the call reported no longer matters.
+        let status = tx.run_status(&run.id)?;
+        if status.as_deref().is_none_or(has_ended) {
+            return Ok(());
+        }
 
         match result {
             CallResult::Completed(output) => {
@@ -1012,6 +1019,11 @@ fn invoked_event(id: &str, data: Value, now: i64) -> Value {
         "ts": now,
         "user": {},
     })
+}
+
+/// Whether a run with this status has ended for good.
+fn has_ended(status: &str) -> bool {
+    matches!(status, "completed" | "failed" | "cancelled")
 }
 
 fn max_attempts(entry: &FunctionEntry) -> u32 {

@@ -378,6 +378,12 @@ impl Tx<'_> {
         Ok(text.as_deref().map(serde_json::from_str).transpose()?)
     }
 
+    /// The status of a run, if the run exists.
+    pub fn run_status(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT status FROM runs WHERE id = ?1";
+        self.one(sql, params![id], |row| row.get(0))
+    }
+
     /// Recent runs, newest first, optionally of one status and one function.
     pub fn runs(
         &self,
