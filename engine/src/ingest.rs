@@ -119,7 +119,9 @@ fn validate_one(index: usize, event: Value, now: i64) -> Result<Value, IngestErr
         Some(Value::String(_)) => {}
         Some(_) => return Err(field("id", "is not a string")),
     }
-    match event.get("ts").map(Value::as_i64) {
+    // A null `ts` is absent, as when Inngest decodes it into a number.
+    let ts = event.get("ts").filter(|ts| !ts.is_null());
+    match ts.map(Value::as_i64) {
         None | Some(Some(0)) => {
             event.insert("ts".to_owned(), Value::from(now));
         }
@@ -200,7 +202,10 @@ mod tests {
 
     #[test]
     fn fills_defaults_and_strips_inngest_data() {
-        let events = vec![json!({"name": "a/b", "data": {"x": 1, "_inngest": {}}, "ts": 0})];
+        let events = vec![
+            json!({"name": "a/b", "data": {"x": 1, "_inngest": {}}, "ts": 0}),
+            json!({"name": "a/b", "ts": null}),
+        ];
 
         let accepted = validate(events, 42).unwrap();
 
@@ -208,6 +213,7 @@ mod tests {
             accepted[0],
             json!({"name": "a/b", "data": {"x": 1}, "user": {}, "ts": 42})
         );
+        assert_eq!(accepted[1]["ts"], json!(42));
     }
 
     #[test]
