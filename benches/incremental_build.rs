@@ -195,8 +195,7 @@ fn main() {
 
 const DISCOVERED_MAIN: &str = r#"//! Prints how many functions codegen discovered.
 
-include!(concat!(env!("OUT_DIR"), "/all_functions.rs"));
-switchyard_event_modules!();
+switchyard_include::include_out_dir!("all_functions.rs");
 
 fn main() {
     println!("{}", REGISTRY.len());
@@ -219,7 +218,8 @@ fn main_source(variant: Variant) -> &'static str {
     }
 }
 
-/// The app's manifest: the runtime and serde, plus codegen for the discovered app.
+/// The app's manifest: the runtime and serde, plus the include macro and codegen for the
+/// discovered app.
 fn manifest(variant: Variant) -> String {
     let mut text = format!(
         "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
@@ -230,7 +230,9 @@ fn manifest(variant: Variant) -> String {
     );
     if variant == Variant::Discovered {
         text += &format!(
-            "\n[build-dependencies]\nswitchyard-codegen = {{ path = '{}' }}\n",
+            "switchyard-include = {{ path = '{}' }}\n\n\
+             [build-dependencies]\nswitchyard-codegen = {{ path = '{}' }}\n",
+            repo_path("codegen/include"),
             repo_path("codegen")
         );
     }
@@ -262,6 +264,7 @@ const HAND_LIST_ENTRY: &str = r#"    FunctionEntry {
         source: "PATH",
         module: "MODULE",
         handler: erase::<MODULE::TYPE>,
+        on_failure: None,
     },
 "#;
 

@@ -6,6 +6,14 @@
 //! - `PORT`: the port `serve` listens on (`--port` wins), default 3000.
 //! - `SWITCHYARD_MAX_BODY_BYTES`: the largest request body the serve endpoint reads, default
 //!   8 MiB (Inngest sends at most 4 MiB, then switches to `use_api`).
+//! - `SWITCHYARD_ENGINE_DB`: the embedded engine's database (`--engine-db` wins), default
+//!   `.switchyard/engine.db` under the working directory; `:memory:` keeps it in memory.
+//!
+//! The embedded engine runs when no Inngest server is configured: none of `INNGEST_DEV`,
+//! `INNGEST_SIGNING_KEY`, `INNGEST_BASE_URL`, `INNGEST_API_BASE_URL` and
+//! `INNGEST_EVENT_API_BASE_URL` is set. Each of them points the app at an Inngest server:
+//! `INNGEST_DEV=1` at the dev server on its default address, a URL in it at that one, a
+//! signing key at Inngest Cloud or a self-hosted Inngest, a base URL at wherever it names.
 //!
 //! Inngest's variables, read as the official SDKs read them (PROTOCOL.md 4):
 //!
@@ -30,9 +38,11 @@
 //!   out-of-band syncs too (default: accepted).
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use switchyard_engine::Location;
 use switchyard_runtime::signature::SigningKey;
 
 /// The variable that holds the app id.
@@ -52,6 +62,22 @@ pub const MAX_BODY_VAR: &str = "SWITCHYARD_MAX_BODY_BYTES";
 
 /// The body cap when `SWITCHYARD_MAX_BODY_BYTES` is unset: twice Inngest's 4 MiB requests.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// The variable that holds the path of the embedded engine's database.
+pub const ENGINE_DB_VAR: &str = "SWITCHYARD_ENGINE_DB";
+
+/// The value of `SWITCHYARD_ENGINE_DB` or `--engine-db` that keeps the database in memory.
+pub const IN_MEMORY: &str = ":memory:";
+
+/// The variables that point the app at an Inngest server; when none is set, the embedded
+/// engine runs instead.
+pub const INNGEST_SERVER_VARS: [&str; 5] = [
+    DEV_VAR,
+    SIGNING_KEY_VAR,
+    BASE_URL_VAR,
+    API_BASE_URL_VAR,
+    EVENT_API_BASE_URL_VAR,
+];
 
 /// The variable that holds the signing key.
 pub const SIGNING_KEY_VAR: &str = "INNGEST_SIGNING_KEY";
@@ -187,6 +213,10 @@ pub struct Config {
     pub enable_unauthed_sync: bool,
     /// The largest request body the serve endpoint reads, in bytes.
     pub max_body_bytes: usize,
+    /// Whether the embedded engine runs: no Inngest server is configured.
+    pub engine: bool,
+    /// The engine's database from `SWITCHYARD_ENGINE_DB`, if set.
+    pub engine_db: Option<PathBuf>,
 }
 
 impl Config {
@@ -242,6 +272,7 @@ impl Config {
                 CLOUD_EVENT_API_ORIGIN.to_owned(),
             ),
         };
+        let engine = INNGEST_SERVER_VARS.iter().all(|name| set(name).is_none());
         let base = set(BASE_URL_VAR);
         let origin = |specific: &str, default: &str| {
             let chosen = set(specific).or_else(|| base.clone());
@@ -264,7 +295,20 @@ impl Config {
             enable_unauthed_sync: set(ENABLE_UNAUTHED_SYNC_VAR)
                 .is_none_or(|value| !is_false(&value)),
             max_body_bytes: max_body_bytes(set(MAX_BODY_VAR))?,
+            engine,
+            engine_db: set(ENGINE_DB_VAR).map(PathBuf::from),
         })
+    }
+
+    /// Where the engine's database is: `flag` (`--engine-db`) when given, else
+    /// `SWITCHYARD_ENGINE_DB`, else `.switchyard/engine.db` under the working directory;
+    /// `:memory:` in either place keeps it in memory.
+    pub fn engine_location(&self, flag: Option<&Path>) -> Location {
+        match flag.or(self.engine_db.as_deref()) {
+            Some(path) if path == Path::new(IN_MEMORY) => Location::Memory,
+            Some(path) => Location::Path(path.to_owned()),
+            None => Location::default_path(),
+        }
     }
 
     /// Whether the app runs in dev mode.
@@ -617,6 +661,56 @@ mod tests {
                 expected,
                 "{flag:?} and PORT={value:?}"
             );
+        }
+    }
+
+    #[test]
+    fn runs_the_engine_only_when_no_inngest_server_is_configured() {
+        const KEY: &str = "signkey-test-12345678";
+        let cases: &[(Vars, bool)] = &[
+            (&[], true),
+            (&[(DEV_VAR, "")], true),
+            (&[(SIGNING_KEY_VAR, " ")], true),
+            (&[(EVENT_KEY_VAR, "evtkey123")], true),
+            (&[(SIGNING_KEY_FALLBACK_VAR, KEY)], true),
+            (&[(ENGINE_DB_VAR, "runs.db")], true),
+            (&[(DEV_VAR, "1")], false),
+            (&[(DEV_VAR, "0")], false),
+            (&[(DEV_VAR, "http://127.0.0.1:8288")], false),
+            (&[(SIGNING_KEY_VAR, KEY)], false),
+            (&[(BASE_URL_VAR, "http://inngest:8288")], false),
+            (&[(API_BASE_URL_VAR, "http://api:1")], false),
+            (&[(EVENT_API_BASE_URL_VAR, "http://events:2")], false),
+        ];
+
+        for (vars, engine) in cases {
+            let config = config_with(vars);
+
+            assert_eq!(config.engine, *engine, "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn finds_the_engine_database_from_the_flag_then_the_environment() {
+        let from_env = config_with(&[(ENGINE_DB_VAR, "env.db")]);
+        let in_memory = config_with(&[(ENGINE_DB_VAR, IN_MEMORY)]);
+        let unset = config_with(&[]);
+        let cases = [
+            (&from_env, None, Location::Path(PathBuf::from("env.db"))),
+            (
+                &from_env,
+                Some("flag.db"),
+                Location::Path(PathBuf::from("flag.db")),
+            ),
+            (&from_env, Some(IN_MEMORY), Location::Memory),
+            (&in_memory, None, Location::Memory),
+            (&unset, None, Location::default_path()),
+        ];
+
+        for (config, flag, expected) in cases {
+            let location = config.engine_location(flag.map(Path::new));
+
+            assert_eq!(location, expected, "{flag:?} over {:?}", config.engine_db);
         }
     }
 

@@ -81,6 +81,14 @@ impl EventApi {
         }
     }
 
+    /// This client, sending to the event API at `origin` instead.
+    pub fn at(self, origin: impl Into<String>) -> EventApi {
+        EventApi {
+            origin: origin.into(),
+            ..self
+        }
+    }
+
     /// Sends `events` in one request and returns the ids Inngest gave them.
     ///
     /// A failed send is reported, not retried here: inside a function the step is retried

@@ -5,7 +5,7 @@
 //! function's own id, and calls it back by that id. Lookups therefore accept both forms, and
 //! the app id is added in exactly one place, so an id is never prefixed twice.
 
-use switchyard_runtime::{FunctionEntry, Registry};
+use switchyard_runtime::{Callee, FunctionEntry, Registry};
 
 /// The id Inngest knows a function by: `<app id>-<function id>`.
 pub fn composite_id(app_id: &str, function_id: &str) -> String {
@@ -22,6 +22,19 @@ pub fn resolve(registry: &Registry, app_id: &str, id: &str) -> Option<&'static F
 
     let bare = id.strip_prefix(app_id)?.strip_prefix('-')?;
     registry.get(bare)
+}
+
+/// The function or failure handler whose id is `id`, bare or composite under `app_id`:
+/// `<id>`, `<id>-failure`, `<app id>-<id>` or `<app id>-<id>-failure`.
+///
+/// An exact match on a bare id wins over a composite match.
+pub fn resolve_callee(registry: &Registry, app_id: &str, id: &str) -> Option<Callee<'static>> {
+    if let Some(callee) = registry.callee(id) {
+        return Some(callee);
+    }
+
+    let bare = id.strip_prefix(app_id)?.strip_prefix('-')?;
+    registry.callee(bare)
 }
 
 #[cfg(test)]
@@ -57,6 +70,31 @@ mod tests {
         for (id, expected) in cases {
             let found = resolve(&TEST_REGISTRY, "demo-app", &id).map(FunctionEntry::id);
 
+            assert_eq!(found, expected, "resolving {id:?}");
+        }
+    }
+
+    #[test]
+    fn resolves_failure_handlers_only_for_functions_that_declare_one() {
+        let cases = [
+            (
+                "demo-app-prepare-digest-failure",
+                Some(("prepare-digest-failure", true)),
+            ),
+            (
+                "prepare-digest-failure",
+                Some(("prepare-digest-failure", true)),
+            ),
+            ("demo-app-prepare-digest", Some(("prepare-digest", false))),
+            ("demo-app-invoice-paid-failure", None),
+            ("other-app-prepare-digest-failure", None),
+        ];
+
+        for (id, expected) in cases {
+            let found = resolve_callee(&TEST_REGISTRY, "demo-app", id);
+
+            let found = found.map(|c| (c.id().into_owned(), c.handles_failures()));
+            let expected = expected.map(|(id, handler)| (id.to_owned(), handler));
             assert_eq!(found, expected, "resolving {id:?}");
         }
     }

@@ -1,8 +1,9 @@
 //! Every error the HTTP server answers with, its status code and its headers, in one place.
 //!
 //! Bodies are JSON: `{"message": ..}` for most errors, `{"message": .., "modified": false}`
-//! for a failed sync and the error object `{"name", "message"}` for a failed function. None
-//! carries a stack trace, a key or a path of the machine.
+//! for a failed sync, the error object `{"name", "message"}` for a failed function, and
+//! Inngest's `{"ids": [], "status": .., "error": ..}` for events refused by the embedded
+//! engine's event API. None carries a stack trace, a key or a path of the machine.
 //!
 //! Headers follow who may see them. Errors raised before a request is authenticated (401,
 //! 413, 415, an unreadable body) keep only `X-Inngest-Sdk-Handled`, as the SDKs strip their
@@ -13,9 +14,12 @@
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use serde_json::json;
+use switchyard_engine::{EngineError, IngestError};
 use switchyard_runtime::{CallRequestError, SerializedError};
+use tracing::error;
 
 use crate::config::MAX_BODY_VAR;
+use crate::runs::QueryError;
 use crate::server::headers::{self, names};
 
 /// An error answered to an HTTP client.
@@ -90,6 +94,38 @@ pub enum HttpError {
         /// Why the sync failed, as Inngest or the connection said.
         message: String,
     },
+    /// The event key in an event API URL is not the configured `INNGEST_EVENT_KEY`. The
+    /// message is the one Inngest sends.
+    #[error("Event key not found")]
+    EventKeyNotFound,
+    /// The body sent to the event API is not an event or an array of events.
+    #[error("request body is not an event or an array of events: {reason}")]
+    MalformedEvents {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The event API refused an event; the message names its index and field.
+    #[error(transparent)]
+    BadEvents(#[from] IngestError),
+    /// A query parameter of an engine listing cannot be used.
+    #[error(transparent)]
+    BadQuery(#[from] QueryError),
+    /// An engine path was asked for while an Inngest server is configured and the engine
+    /// is off; the path is not repeated, as an event API path holds a key.
+    #[error(
+        "the embedded engine is off because an Inngest server is configured; send events to \
+         Inngest and see runs there"
+    )]
+    EngineOff,
+    /// The engine has no run with this id.
+    #[error("no run with id `{id}`")]
+    RunNotFound {
+        /// The id that was asked for.
+        id: String,
+    },
+    /// The engine's database failed; the server log has the details.
+    #[error("the engine's database failed; the server log has the details")]
+    EngineFailed,
     /// The function failed; answered with its error object.
     #[error("{}: {}", error.name, error.message)]
     FunctionFailed {
@@ -119,7 +155,14 @@ impl HttpError {
             | HttpError::BodyTooLarge { .. }
             | HttpError::UnsupportedEncoding { .. }
             | HttpError::UnreadableBody { .. } => Audience::Anonymous,
-            HttpError::NotFound { .. } => Audience::Nobody,
+            HttpError::NotFound { .. }
+            | HttpError::EventKeyNotFound
+            | HttpError::MalformedEvents { .. }
+            | HttpError::BadEvents(_)
+            | HttpError::BadQuery(_)
+            | HttpError::RunNotFound { .. }
+            | HttpError::EngineOff
+            | HttpError::EngineFailed => Audience::Nobody,
             HttpError::MethodNotAllowed { .. } | HttpError::SyncFailed { .. } => {
                 Audience::Sdk { no_retry: None }
             }
@@ -141,6 +184,13 @@ impl HttpError {
         match self {
             HttpError::SyncFailed { message } => json!({ "message": message, "modified": false }),
             HttpError::FunctionFailed { error, .. } => json!(error),
+            HttpError::EventKeyNotFound
+            | HttpError::MalformedEvents { .. }
+            | HttpError::BadEvents(_) => json!({
+                "ids": [],
+                "status": self.status_code().as_u16(),
+                "error": self.to_string(),
+            }),
             other => json!({ "message": other.to_string() }),
         }
     }
@@ -149,18 +199,24 @@ impl HttpError {
 impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
         match self {
-            HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
-            HttpError::NotFound { .. } => StatusCode::NOT_FOUND,
+            HttpError::Unauthorized | HttpError::EventKeyNotFound => StatusCode::UNAUTHORIZED,
+            HttpError::NotFound { .. } | HttpError::RunNotFound { .. } | HttpError::EngineOff => {
+                StatusCode::NOT_FOUND
+            }
             HttpError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::UnsupportedEncoding { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::UnreadableBody { .. }
             | HttpError::MissingFunctionId
             | HttpError::UnknownProbe { .. }
-            | HttpError::BadCall(_) => StatusCode::BAD_REQUEST,
+            | HttpError::BadCall(_)
+            | HttpError::MalformedEvents { .. }
+            | HttpError::BadEvents(_)
+            | HttpError::BadQuery(_) => StatusCode::BAD_REQUEST,
             HttpError::FunctionNotFound { .. }
             | HttpError::RunData { .. }
-            | HttpError::SyncFailed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            | HttpError::SyncFailed { .. }
+            | HttpError::EngineFailed => StatusCode::INTERNAL_SERVER_ERROR,
             HttpError::FunctionFailed { no_retry: true, .. } => StatusCode::BAD_REQUEST,
             HttpError::FunctionFailed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -202,6 +258,20 @@ impl HttpError {
                 response.insert_header((names::SYNC_KIND, "out_of_band"));
             }
             _ => {}
+        }
+    }
+}
+
+impl From<EngineError> for HttpError {
+    /// Refused events are the sender's fault (400); anything else is the database's, logged
+    /// here and answered with a 500 that names no file.
+    fn from(engine_error: EngineError) -> HttpError {
+        match engine_error {
+            EngineError::Ingest(refused) => HttpError::BadEvents(refused),
+            other => {
+                error!("the engine failed: {other}");
+                HttpError::EngineFailed
+            }
         }
     }
 }
@@ -302,6 +372,67 @@ mod tests {
         assert_eq!(header(&head, names::NO_RETRY), Some("false"));
         assert_eq!(header(&head, names::RETRY_AFTER), Some("30"));
         assert_eq!(header(&head, names::SDK), Some(headers::SDK));
+    }
+
+    #[actix_web::test]
+    async fn answers_refused_events_in_the_shape_of_inngests_event_api() {
+        let field = IngestError::Field {
+            index: 1,
+            field: "name",
+            problem: "is missing or empty",
+        };
+        let cases = [
+            (HttpError::EventKeyNotFound, 401, "Event key not found"),
+            (
+                HttpError::BadEvents(field),
+                400,
+                "event 1 field `name` is missing or empty",
+            ),
+            (
+                HttpError::MalformedEvents {
+                    reason: "it is a number".to_owned(),
+                },
+                400,
+                "request body is not an event or an array of events: it is a number",
+            ),
+        ];
+
+        for (error, status, message) in cases {
+            let (actual, body, head) = parts(&error).await;
+
+            assert_eq!(actual, status, "{error:?}");
+            assert_eq!(
+                body,
+                json!({"ids": [], "status": status, "error": message}),
+                "{error:?}"
+            );
+            assert_eq!(header(&head, names::SDK), None, "{error:?}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn answers_engine_errors_without_naming_the_database() {
+        let refused = EngineError::Ingest(IngestError::NotAnObject { index: 0 });
+        let broken = EngineError::Store(switchyard_engine::StoreError::Json(
+            serde_json::from_str::<Value>("{").unwrap_err(),
+        ));
+
+        let (refused_status, refused_body, _) = parts(&HttpError::from(refused)).await;
+        let (broken_status, broken_body, _) = parts(&HttpError::from(broken)).await;
+        let (missing_status, missing_body, _) = parts(&HttpError::RunNotFound {
+            id: "01A".to_owned(),
+        })
+        .await;
+
+        assert_eq!(refused_status, 400);
+        assert_eq!(refused_body["error"], "event 0 is not an object");
+        assert_eq!(broken_status, 500);
+        assert_eq!(
+            broken_body,
+            json!({"message": "the engine's database failed; the server log has the details"})
+        );
+        assert_eq!(missing_status, 404);
+        assert_eq!(missing_body, json!({"message": "no run with id `01A`"}));
     }
 
     #[actix_web::test]

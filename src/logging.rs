@@ -2,7 +2,10 @@
 //!
 //! The level comes from `RUST_LOG` (for example `RUST_LOG=debug` or
 //! `RUST_LOG=switchyard=trace`), and is `info` by default, with the web server's own
-//! start-up chatter kept to warnings so that start-up logs exactly two lines.
+//! start-up chatter kept to warnings so that start-up logs only the app's own lines: the
+//! registered functions, the address and mode, and whether the embedded engine runs.
+//! The engine logs each finished run at `info` and each call at `debug`, with the function,
+//! run id, step, attempt and duration as fields.
 
 use std::io::IsTerminal;
 

@@ -3,6 +3,10 @@
 //! `/api/inngest` is one resource for GET, PUT and POST, whatever the query string; any
 //! other method gets a 405. A trailing slash (`/api/inngest/`) reaches the same handlers
 //! rather than a redirect, since Inngest does not follow redirects on PUT and POST.
+//!
+//! When the app state holds the embedded engine, the same server serves its event API
+//! (`POST /e/{key}`) and its runs (`/api/engine/..`), and [`run`] drives the engine on a
+//! thread of its own; without it those paths answer 404.
 
 mod app_url;
 mod auth;
@@ -10,6 +14,8 @@ mod body;
 mod call;
 mod debug;
 mod endpoint;
+mod engine_api;
+mod events;
 pub mod headers;
 pub mod introspection;
 mod sync;
@@ -22,6 +28,7 @@ use switchyard_runtime::Registry;
 use tracing::{info, warn};
 
 use crate::config::Config;
+use crate::embedded::Embedded;
 use crate::event_api::EventApi;
 use crate::http_error::HttpError;
 use crate::inngest_api::{http_client, ApiError, InngestApi};
@@ -29,7 +36,8 @@ use crate::inngest_api::{http_client, ApiError, InngestApi};
 /// The path of the serve endpoint.
 pub const SERVE_PATH: &str = "/api/inngest";
 
-/// What every handler shares: the configuration, the registry and the clients of Inngest.
+/// What every handler shares: the configuration, the registry, the clients of Inngest and
+/// the embedded engine when it runs.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The configuration read at startup.
@@ -42,6 +50,8 @@ pub struct AppState {
     pub events: Arc<EventApi>,
     /// The clock signatures are checked and made with, in Unix seconds.
     pub now: fn() -> u64,
+    /// The embedded engine, when no Inngest server is configured.
+    pub engine: Option<Embedded>,
 }
 
 impl AppState {
@@ -59,7 +69,16 @@ impl AppState {
             config,
             registry,
             now: unix_now,
+            engine: None,
         })
+    }
+
+    /// This state with the embedded engine, whose event API and runs are then served.
+    pub fn with_engine(self, engine: Embedded) -> AppState {
+        AppState {
+            engine: Some(engine),
+            ..self
+        }
     }
 }
 
@@ -85,34 +104,50 @@ pub enum ServeError {
     /// The server stopped with an error.
     #[error("server stopped: {0}")]
     Run(#[source] std::io::Error),
+    /// The embedded engine's thread could not be started.
+    #[error("cannot start the engine's thread: {0}")]
+    Engine(#[source] std::io::Error),
 }
 
 /// Registers every route of the app; pass it to [`App::configure`].
 ///
-/// `GET /api/inngest/functions` exists in dev mode only.
+/// `GET /api/inngest/functions` exists in dev mode only; `POST /e/{key}` and
+/// `/api/engine/..` exist when the state holds the embedded engine, and answer a 404 that
+/// says the engine is off otherwise.
 pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
         let dev = state.config.is_dev();
+        let engine = state.engine.is_some();
         config
             .app_data(web::Data::new(state))
             .service(endpoint::resource());
         if dev {
             config.service(debug::resource());
         }
+        if engine {
+            config.service(events::resource());
+            for resource in engine_api::resources() {
+                config.service(resource);
+            }
+        } else {
+            config.service(engine_off());
+        }
         config.default_service(web::to(not_found));
     }
 }
 
-/// Serves the app on `host:port` until the process is asked to stop.
+/// Serves the app on `host:port` until the process is asked to stop, and drives the
+/// embedded engine meanwhile when the state holds one.
 ///
-/// Logs one line with the registered functions per feature and one with the address and mode
+/// Logs one line with the registered functions per feature, one with the address and mode
 /// (and, in cloud mode without `INNGEST_SERVE_ORIGIN`, a warning that synced URLs come from
-/// the sync requests).
+/// the sync requests), and, with the engine, one with its database and event API.
 ///
 /// # Errors
 ///
-/// Returns [`ServeError::Bind`] when the address cannot be bound, and [`ServeError::Run`]
-/// when the server fails while running.
+/// Returns [`ServeError::Bind`] when the address cannot be bound, [`ServeError::Engine`]
+/// when the engine's thread cannot start, and [`ServeError::Run`] when the server fails
+/// while running.
 pub async fn run(state: AppState, host: &str, port: u16) -> Result<(), ServeError> {
     info!("{}", registration_summary(state.registry));
 
@@ -148,6 +183,20 @@ pub async fn run(state: AppState, host: &str, port: u16) -> Result<(), ServeErro
         );
     }
 
+    if let Some(engine) = &state.engine {
+        let event_urls: Vec<_> = server
+            .addrs()
+            .iter()
+            .map(|address| format!("http://{address}/e/<key>"))
+            .collect();
+        info!(
+            "embedded engine on, database {}; send events to {}",
+            engine.database(),
+            event_urls.join(", ")
+        );
+        engine.start().map_err(ServeError::Engine)?;
+    }
+
     server.run().await.map_err(ServeError::Run)
 }
 
@@ -177,6 +226,12 @@ fn method_not_allowed(allowed: &'static str) -> Route {
             allowed,
         })
     })
+}
+
+/// The engine's paths while it is off: a 404 that says why, without echoing the path.
+fn engine_off() -> actix_web::Resource {
+    let paths = ["/e/{key}", "/e/{key}/", "/api/engine/{rest:.*}"];
+    web::resource(paths).to(|| async { Err::<HttpResponse, _>(HttpError::EngineOff) })
 }
 
 async fn not_found(request: HttpRequest) -> Result<HttpResponse, HttpError> {

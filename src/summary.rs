@@ -2,7 +2,7 @@
 //! and the dev-mode endpoint `GET /api/inngest/functions`.
 
 use serde::Serialize;
-use switchyard_runtime::{Concurrency, FunctionEntry, Registry, Trigger};
+use switchyard_runtime::{Cancel, Concurrency, FunctionEntry, Registry, Trigger};
 
 use crate::function_id::composite_id;
 
@@ -27,6 +27,11 @@ pub struct FunctionSummary {
     pub effective_retries: u32,
     /// The concurrency limit, if any.
     pub concurrency: Option<Concurrency>,
+    /// Events that cancel unfinished runs: `{"event", "if"?, "timeout"?}` items.
+    pub cancel_on: &'static [Cancel],
+    /// The composite id of the function's own failure handler, `<app id>-<id>-failure`, when
+    /// it declares one.
+    pub failure_handler: Option<String>,
 }
 
 impl FunctionSummary {
@@ -43,6 +48,10 @@ impl FunctionSummary {
             retries: config.retries,
             effective_retries: config.effective_retries(),
             concurrency: config.concurrency,
+            cancel_on: config.cancel_on,
+            failure_handler: entry
+                .failure_id()
+                .map(|failure_id| composite_id(app_id, &failure_id)),
         }
     }
 }
@@ -82,7 +91,9 @@ mod tests {
                 ],
                 "retries": null,
                 "effective_retries": 4,
-                "concurrency": {"limit": 1, "key": "event.data.team"}
+                "concurrency": {"limit": 1, "key": "event.data.team"},
+                "cancel_on": [{"event": "admin/digest.cancelled"}],
+                "failure_handler": "demo-app-prepare-digest-failure"
             })
         );
     }
@@ -96,6 +107,8 @@ mod tests {
         assert_eq!(summary.retries, Some(0));
         assert_eq!(summary.effective_retries, 0);
         assert_eq!(summary.name, "Record a sent invoice");
+        assert!(summary.cancel_on.is_empty());
+        assert_eq!(summary.failure_handler, None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use serde_json::Value;
 use switchyard_runtime::{
-    Concurrency, Config, Feature, FunctionEntry, Invocation, Registry, Result, Trigger,
+    Cancel, Concurrency, Config, Feature, FunctionEntry, Invocation, Registry, Result, Trigger,
 };
 
 const DIGEST: Config = Config {
@@ -16,6 +16,7 @@ const DIGEST: Config = Config {
         Trigger::event_if("admin/digest.requested", "event.data.force"),
     ],
     concurrency: Some(Concurrency::keyed(1, "event.data.team")),
+    cancel_on: &[Cancel::event("admin/digest.cancelled")],
     ..Config::DEFAULT
 };
 
@@ -44,6 +45,7 @@ static FUNCTIONS: [FunctionEntry; 3] = [
         source: "features/admin/events/event-prepare-digest.rs",
         module: "admin_event_prepare_digest",
         handler: answer,
+        on_failure: Some(answer),
     },
     FunctionEntry {
         config: &INVOICE_PAID,
@@ -51,6 +53,7 @@ static FUNCTIONS: [FunctionEntry; 3] = [
         source: "features/billing/invoices/events/event-invoice-paid.rs",
         module: "billing_invoices_event_invoice_paid",
         handler: answer,
+        on_failure: None,
     },
     FunctionEntry {
         config: &INVOICE_SENT,
@@ -58,6 +61,7 @@ static FUNCTIONS: [FunctionEntry; 3] = [
         source: "features/billing/invoices/events/event-invoice-sent.rs",
         module: "billing_invoices_event_invoice_sent",
         handler: answer,
+        on_failure: None,
     },
 ];
 
@@ -79,7 +83,7 @@ static BY_ID: [(&str, usize); 3] = [
 ];
 
 /// Three functions in two features: `prepare-digest` (admin; a cron and a filtered event
-/// trigger, keyed concurrency, default retries), `invoice-paid` and `invoice-sent`
+/// trigger, keyed concurrency, default retries, a cancellation, its own failure handler), `invoice-paid` and `invoice-sent`
 /// (billing/invoices; the latter with a name and zero retries).
 pub static TEST_REGISTRY: Registry = Registry::new(
     &FUNCTIONS,

@@ -97,7 +97,8 @@ impl Project {
             .expect("the fixture has a manifest template")
             .replace("@PACKAGE_NAME@", name)
             .replace("@RUNTIME_DIR@", &repo_dir("runtime"))
-            .replace("@CODEGEN_DIR@", &repo_dir("codegen"));
+            .replace("@CODEGEN_DIR@", &repo_dir("codegen"))
+            .replace("@INCLUDE_DIR@", &repo_dir("codegen/include"));
         project.write("Cargo.toml", &manifest);
         for file in ["build.rs", "src/main.rs"].iter().chain(event_files) {
             let text = fs::read_to_string(fixture.join(file)).expect("the fixture file exists");

@@ -46,6 +46,21 @@ fn function_of(path: &Path) -> String {
     stem.split("--").next().unwrap().to_owned()
 }
 
+fn read_sample(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Whether a sample is one of its function's `cancel_on` events rather than a trigger.
+fn cancels(path: &Path, event: &Value) -> bool {
+    REGISTRY.get(&function_of(path)).is_some_and(|entry| {
+        entry
+            .config
+            .cancel_on
+            .iter()
+            .any(|cancel| event["name"] == cancel.event)
+    })
+}
+
 fn engine() -> (Engine, FakeClock) {
     let clock = FakeClock::new(START_MS);
     let engine = Engine::open(Location::Memory, &REGISTRY, Arc::new(clock.clone())).unwrap();
@@ -164,7 +179,10 @@ async fn every_sample_ends_as_it_does_inline() {
 
     for path in paths {
         let function = function_of(&path);
-        let event: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let event = read_sample(&path);
+        if cancels(&path, &event) {
+            continue;
+        }
         let (engine, clock) = engine();
 
         let name = start(&engine, &function, &event);
@@ -232,4 +250,95 @@ async fn a_failing_run_reaches_the_failure_handler_exactly_once() {
     assert_eq!(handlers[0].status, "completed");
     assert_eq!(handlers[0].event["data"]["run_id"], failed[0].id.as_str());
     assert_eq!(handlers[0].output.as_ref().unwrap()["paged_billing"], true);
+}
+
+#[tokio::test]
+async fn every_cancellation_sample_cancels_a_run_its_functions_first_sample_started() {
+    let paths = sample_paths();
+    let cancellations: Vec<&PathBuf> = paths
+        .iter()
+        .filter(|path| cancels(path, &read_sample(path)))
+        .collect();
+    assert!(cancellations.len() >= 2, "only {cancellations:?}");
+
+    for path in cancellations {
+        let function = function_of(path);
+        let trigger = paths
+            .iter()
+            .find(|other| function_of(other) == function && !cancels(other, &read_sample(other)))
+            .unwrap_or_else(|| panic!("{}: no sample starts {function}", path.display()));
+        let (engine, clock) = engine();
+
+        engine.send_events(vec![read_sample(trigger)]).unwrap();
+        engine.run_until_idle().await.unwrap();
+        let before = all_runs(&engine);
+        engine.send_events(vec![read_sample(path)]).unwrap();
+        settle(&engine, &clock).await;
+
+        let name = path.display();
+        let started: Vec<&RunRow> = before
+            .iter()
+            .filter(|r| r.function_id == function)
+            .collect();
+        assert_eq!(started.len(), 1, "{name}");
+        assert!(
+            ["sleeping", "waiting"].contains(&started[0].status.as_str()),
+            "{name}: the run was {} before the cancellation",
+            started[0].status
+        );
+        let runs = all_runs(&engine);
+        let run = runs.iter().find(|r| r.id == started[0].id).unwrap();
+        assert_eq!(run.status, "cancelled", "{name}");
+        let failure_runs = runs
+            .iter()
+            .filter(|r| r.event["name"] == "inngest/function.failed");
+        assert_eq!(
+            failure_runs.count(),
+            0,
+            "{name}: a cancelled run is no failure"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refund_that_cannot_be_decided_reaches_its_own_failure_handler_once() {
+    let (engine, clock) = engine();
+    let path = sample_paths()
+        .into_iter()
+        .find(|path| path.ends_with("refund-initiated.json"))
+        .unwrap();
+    let mut event = read_sample(&path);
+    event["data"]["amount_cents"] = serde_json::json!(0);
+
+    engine.send_events(vec![event]).unwrap();
+    settle(&engine, &clock).await;
+
+    let runs = all_runs(&engine);
+    let of = |function: &str| -> Vec<&RunRow> {
+        runs.iter()
+            .filter(|run| run.function_id == function)
+            .collect()
+    };
+    let failed = of("refund-initiated");
+    let own = of("refund-initiated-failure");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].status, "failed");
+    assert_eq!(own.len(), 1, "the function's own handler runs once");
+    assert_eq!(own[0].status, "completed");
+    assert_eq!(own[0].event["data"]["run_id"], failed[0].id.as_str());
+    assert_eq!(
+        own[0].output,
+        Some(serde_json::json!({ "refund_id": "R-2207", "customer_told": true }))
+    );
+    assert_eq!(of("handle-any-function-failure").len(), 1);
+    let subjects: Vec<String> = engine
+        .outbox()
+        .entries()
+        .into_iter()
+        .map(|delivery| delivery.subject)
+        .collect();
+    assert!(
+        subjects.contains(&"Refund R-2207 needs a person".to_owned()),
+        "{subjects:?}"
+    );
 }

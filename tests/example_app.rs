@@ -25,12 +25,28 @@ const FEATURES: [&str; 8] = [
 ];
 
 /// A sample event file: `features/<feature>/samples/<function-id>[--<case>].json`.
+///
+/// A sample whose event is one of the function's `cancel_on` events is a cancellation
+/// sample: it does not start a run, it cancels one (see `tests/engine_app.rs`).
 #[derive(Debug)]
 struct Sample {
     feature: String,
     function_id: String,
     path: PathBuf,
     event: Event<Value>,
+}
+
+impl Sample {
+    /// Whether the sample cancels runs of its function rather than starting one.
+    fn cancels(&self) -> bool {
+        REGISTRY.get(&self.function_id).is_some_and(|entry| {
+            entry
+                .config
+                .cancel_on
+                .iter()
+                .any(|cancel| cancel.event == self.event.name)
+        })
+    }
 }
 
 fn features_dir() -> PathBuf {
@@ -208,7 +224,7 @@ fn every_trigger_of_every_function_has_a_sample() {
 }
 
 #[test]
-fn every_sample_belongs_to_a_function_and_one_of_its_triggers() {
+fn every_sample_belongs_to_a_function_and_one_of_its_triggers_or_cancellations() {
     let samples = all_samples();
 
     let mut stray = Vec::new();
@@ -233,9 +249,9 @@ fn every_sample_belongs_to_a_function_and_one_of_its_triggers() {
                 entry.feature
             ));
         }
-        if !names.contains(&sample.event.name.as_str()) {
+        if !names.contains(&sample.event.name.as_str()) && !sample.cancels() {
             stray.push(format!(
-                "{}: {} is not a trigger",
+                "{}: {} is neither a trigger nor a cancellation",
                 sample.path.display(),
                 sample.event.name
             ));
@@ -250,7 +266,7 @@ fn every_sample_belongs_to_a_function_and_one_of_its_triggers() {
 fn every_sample_runs_to_completion() {
     let samples = all_samples();
 
-    for sample in samples {
+    for sample in samples.into_iter().filter(|sample| !sample.cancels()) {
         let outcome = run(&sample.function_id, sample.event);
 
         let output = outcome.output.unwrap_or_else(|error| {
@@ -269,7 +285,7 @@ fn the_app_uses_every_kind_of_step() {
     let samples = all_samples();
 
     let mut kinds = Vec::new();
-    for sample in samples {
+    for sample in samples.into_iter().filter(|sample| !sample.cancels()) {
         for step in run(&sample.function_id, sample.event).steps {
             if !kinds.contains(&step.op) {
                 kinds.push(step.op);
@@ -346,6 +362,40 @@ fn the_failure_sample_reports_the_error_the_failed_refund_really_raises() {
 
     assert_eq!(error(&outcome).name(), failed.data["error"]["name"]);
     assert_eq!(error(&outcome).message(), failed.data["error"]["message"]);
+}
+
+#[test]
+fn a_refund_that_cannot_be_decided_goes_to_a_person_through_its_own_failure_handler() {
+    let failed = sample("system/handle-any-function-failure");
+
+    let outcome = run("refund-initiated-failure", failed.clone());
+
+    assert_eq!(
+        output(&outcome),
+        &json!({ "refund_id": "R-2207", "customer_told": true })
+    );
+    assert_eq!(
+        recipients(&outcome),
+        [("chat", "support"), ("email", "billing@acme.example")]
+    );
+    let message = failed.data["error"]["message"].as_str().unwrap();
+    assert_eq!(
+        outcome.deliveries[0].subject,
+        "Refund R-2207 needs a person"
+    );
+    assert!(outcome.deliveries[0].body.contains(message));
+    assert_eq!(outcome.deliveries[1].subject, "Your refund R-2207");
+}
+
+#[test]
+fn a_refund_failure_without_a_customer_only_tells_support() {
+    let mut failed = sample("system/handle-any-function-failure");
+    failed.data["event"]["data"] = json!({ "refund_id": "R-9" });
+
+    let outcome = run("refund-initiated-failure", failed);
+
+    assert_eq!(output(&outcome)["customer_told"], false);
+    assert_eq!(recipients(&outcome), [("chat", "support")]);
 }
 
 // auth

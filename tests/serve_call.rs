@@ -276,6 +276,26 @@ async fn answers_function_errors_by_class() {
 }
 
 #[actix_web::test]
+async fn refuses_an_event_that_matches_none_of_the_triggers_without_retry() {
+    let reply = call_once(
+        "fails",
+        &CallBody::new("test/other", json!({ "mode": "plain" })),
+    )
+    .await;
+
+    assert_eq!(reply.status, 400);
+    assert_sdk_headers(&reply);
+    assert_eq!(reply.header("x-inngest-no-retry"), Some("true"));
+    assert_eq!(
+        reply.json(),
+        json!({
+            "name": "EventValidationError",
+            "message": "Event not found in triggers: test/other",
+        })
+    );
+}
+
+#[actix_web::test]
 async fn answers_a_panic_as_a_retriable_500_and_keeps_serving() {
     let state = dev_state(&closed_origin());
     let app = actix_test::init_service(App::new().configure(routes(state))).await;
@@ -343,6 +363,58 @@ async fn finds_functions_by_composite_or_bare_id_and_names_unknown_ones() {
         assert!(message.contains(&format!("`{id}`")), "{message}");
         assert!(message.contains("may need a sync"), "{message}");
     }
+}
+
+#[actix_web::test]
+async fn runs_a_functions_own_failure_handler_by_its_failure_id() {
+    let state = dev_state(&closed_origin());
+    let failed = json!({
+        "function_id": composite("fails"),
+        "run_id": "01HFAILEDRUN",
+        "event": { "name": "test/fails", "data": { "mode": "fatal" } },
+        "error": { "name": "NonRetriableError", "message": "Should not retry" },
+    });
+
+    let mut runs = Vec::new();
+    for id in [composite("fails-failure"), "fails-failure".to_owned()] {
+        let call = CallBody::new("inngest/function.failed", failed.clone());
+        runs.push(drive(&state, &id, call, None).await);
+    }
+
+    for replies in runs {
+        let statuses: Vec<u16> = replies.iter().map(|reply| reply.status).collect();
+        assert_eq!(statuses, [206, 200]);
+        assert_eq!(op_codes(&replies[0]), ["StepRun"]);
+        assert_eq!(replies[0].json()[0]["id"], hash_step_id("note"));
+        assert_eq!(
+            replies[1].json(),
+            json!({ "note": "demo-app-fails: Should not retry", "run_id": "01HFAILEDRUN" })
+        );
+        assert_sdk_headers(&replies[1]);
+    }
+}
+
+#[actix_web::test]
+async fn refuses_an_event_that_is_no_failure_and_an_undeclared_failure_handler() {
+    let not_a_failure = CallBody::new("test/fails", json!({}));
+
+    let refused = call_once("fails-failure", &not_a_failure).await;
+    let undeclared = call_once("steps-failure", &not_a_failure).await;
+
+    assert_eq!(
+        refused.status, 400,
+        "event data that is no failure cannot be retried"
+    );
+    assert_eq!(refused.header("x-inngest-no-retry"), Some("true"));
+    assert!(
+        refused.message().contains("invalid data"),
+        "{}",
+        refused.message()
+    );
+    assert_eq!(undeclared.status, 500);
+    let message = undeclared.message();
+    assert!(message.contains("`demo-app-steps-failure`"), "{message}");
+    assert!(message.contains("may need a sync"), "{message}");
 }
 
 #[actix_web::test]

@@ -9,7 +9,7 @@ mod support {
 
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
-use support::app::{config, dev_state, send, state, Reply, FALLBACK, KEY};
+use support::app::{config, dev_state, send, state, Reply, FALLBACK, KEY, T0};
 use support::functions::REGISTRY;
 use support::mock_api::{closed_origin, MockApi, Recorded};
 
@@ -136,8 +136,19 @@ async fn registers_every_function_with_its_step_url_and_no_deploy_id_in_it() {
         json!({"trust_probe": "v1", "in_band_sync": "v1"})
     );
     let functions = payload["functions"].as_array().unwrap();
-    assert_eq!(functions.len(), REGISTRY.len());
+    assert_eq!(
+        functions.len(),
+        REGISTRY.len() + 1,
+        "one function has a failure handler"
+    );
     assert_eq!(functions[0]["id"], "demo-app-steps");
+    let ids: Vec<&str> = functions.iter().filter_map(|f| f["id"].as_str()).collect();
+    let fails = ids.iter().position(|id| *id == "demo-app-fails").unwrap();
+    assert_eq!(ids[fails + 1], "demo-app-fails-failure");
+    assert_eq!(
+        functions[fails + 1]["steps"]["step"]["runtime"]["url"],
+        "http://localhost:3000/api/inngest?fnId=demo-app-fails-failure&stepId=step"
+    );
     assert_eq!(
         functions[0]["steps"]["step"]["runtime"]["url"],
         "http://localhost:3000/api/inngest?fnId=demo-app-steps&stepId=step"
@@ -251,6 +262,35 @@ async fn authenticates_with_the_hashed_key_and_the_branch_environment() {
 }
 
 #[actix_web::test]
+async fn answers_an_unsigned_cloud_sync_without_headers_that_name_the_sdk() {
+    let vars = [("INNGEST_SIGNING_KEY", KEY)];
+
+    let (reply, requests) = sync(&vars, put("/api/inngest"), |_| (200, json!({}))).await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(requests.len(), 1, "the sync itself still happens");
+    let mut names: Vec<&str> = reply.headers.keys().map(|name| name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["content-type", "x-inngest-sdk-handled"]);
+}
+
+#[actix_web::test]
+async fn answers_a_signed_cloud_sync_with_sdk_headers_and_a_signature() {
+    let vars = [("INNGEST_SIGNING_KEY", KEY)];
+    let signature = switchyard_runtime::signature::SigningKey::new(KEY).header(b"", T0);
+    let request = put("/api/inngest").insert_header(("x-inngest-signature", signature));
+
+    let (reply, _) = sync(&vars, request, |_| (200, json!({}))).await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("x-inngest-sdk"),
+        Some(switchyard::server::headers::SDK)
+    );
+    assert!(reply.signed_by(KEY));
+}
+
+#[actix_web::test]
 async fn retries_once_with_the_fallback_key_when_inngest_refuses_the_primary() {
     let vars = [
         ("INNGEST_SIGNING_KEY", KEY),
@@ -300,7 +340,14 @@ async fn answers_an_in_band_sync_with_the_configuration_in_dev_mode() {
     assert_eq!(body["app_id"], "demo-app");
     assert_eq!(body["url"], "https://app.example.test/api/inngest");
     assert_eq!(body["sdk_language"], "rust");
-    assert_eq!(body["functions"].as_array().unwrap().len(), REGISTRY.len());
+    assert_eq!(
+        body["functions"].as_array().unwrap().len(),
+        REGISTRY.inngest_function_count()
+    );
+    assert_eq!(
+        body["inspection"]["function_count"],
+        REGISTRY.inngest_function_count()
+    );
     assert_eq!(
         body["functions"][0]["steps"]["step"]["runtime"]["url"],
         "https://app.example.test/api/inngest?fnId=demo-app-steps&stepId=step"

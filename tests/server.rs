@@ -98,7 +98,7 @@ async fn answers_introspection_in_dev_mode_whatever_the_query_string() {
             json_body(response).await,
             json!({
                 "schema_version": "2024-05-24",
-                "function_count": REGISTRY.len(),
+                "function_count": REGISTRY.inngest_function_count(),
                 "has_event_key": false,
                 "has_signing_key": false,
                 "has_signing_key_fallback": false,

@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
-use crate::checks::{check_cron, check_event_name, check_id, is_blank, MAX_RETRIES};
+use crate::checks::{
+    check_cancel_event, check_cron, check_event_name, check_id, is_blank, MAX_CANCELS, MAX_RETRIES,
+};
 use crate::diagnostic::{Diagnostic, Problem, Span};
-use crate::model::{Concurrency, FunctionSpec, Trigger};
-use crate::parse::{parse, Found, Parsed, ParsedTrigger};
+use crate::model::{Cancel, Concurrency, FunctionSpec, Trigger};
+use crate::parse::{parse, Found, Parsed, ParsedCancel, ParsedTrigger};
 
 /// An event file to check: where it is and what discovery derived from its path.
 #[derive(Debug, Clone)]
@@ -23,6 +25,8 @@ pub(crate) struct Checked {
     pub(crate) spec: Option<FunctionSpec>,
     /// The declared id and where it is, whenever it could be read.
     pub(crate) id: Option<(String, Span)>,
+    /// Where `fn on_failure` is named, when the file declares it.
+    pub(crate) on_failure: Option<Span>,
     pub(crate) problems: Vec<Diagnostic>,
     /// The file's text, for snippets; empty when it could not be read.
     pub(crate) text: String,
@@ -39,6 +43,7 @@ pub(crate) fn check_file(candidate: &Candidate) -> Checked {
             return Checked {
                 spec: None,
                 id: None,
+                on_failure: None,
                 problems: vec![Diagnostic::file(problem, &candidate.source)],
                 text: String::new(),
             };
@@ -50,6 +55,10 @@ pub(crate) fn check_file(candidate: &Candidate) -> Checked {
         .as_ref()
         .and_then(|parsed| parsed.id.as_ref())
         .map(|id| (id.value.clone(), Span::locate(&text, id.range.clone())));
+    let on_failure = parsed
+        .as_ref()
+        .and_then(|parsed| parsed.on_failure.clone())
+        .map(|range| Span::locate(&text, range));
     let spec = parsed
         .and_then(|parsed| to_spec(candidate, parsed, &mut found))
         .map(|mut spec| {
@@ -69,12 +78,14 @@ pub(crate) fn check_file(candidate: &Candidate) -> Checked {
     Checked {
         spec: spec.filter(|_| problems.is_empty()),
         id,
+        on_failure,
         problems,
         text,
     }
 }
 
-/// Applies the id, trigger, retry and concurrency rules, turning `parsed` into a spec.
+/// Applies the id, trigger, retry, concurrency, cancellation and failure handler rules,
+/// turning `parsed` into a spec.
 ///
 /// Every rule is checked even when an earlier one failed, so that one pass reports every
 /// problem of the file; a field that was present but unreadable was reported by the parser
@@ -150,6 +161,29 @@ fn to_spec(candidate: &Candidate, parsed: Parsed, found: &mut Vec<Found>) -> Opt
         }
     });
 
+    let mut cancel_on = Vec::new();
+    if let Some(written) = parsed.cancel_on {
+        if written.value.len() > MAX_CANCELS {
+            let too_many = Problem::TooManyCancels {
+                id: function.clone(),
+                count: written.value.len(),
+                max: MAX_CANCELS,
+            };
+            problem(written.range.clone(), too_many);
+        }
+        for cancel in written.value {
+            cancel_on.push(check_cancel(cancel, &mut problem));
+        }
+    }
+
+    let handles_failures = triggers.iter().any(|trigger| {
+        matches!(trigger, Trigger::Event { event, .. } if event == crate::FUNCTION_FAILED_EVENT)
+    });
+    if let Some(range) = parsed.on_failure.clone().filter(|_| handles_failures) {
+        let id = function.clone();
+        problem(range, Problem::FailureHandlerOfFailureHandler { id });
+    }
+
     let id = parsed.id?;
     Some(FunctionSpec {
         source: candidate.source.clone(),
@@ -162,6 +196,8 @@ fn to_spec(candidate: &Candidate, parsed: Parsed, found: &mut Vec<Found>) -> Opt
         triggers,
         retries,
         concurrency,
+        cancel_on,
+        on_failure: parsed.on_failure.is_some(),
         // Replaced by the caller, which has the text to locate it in.
         id_span: Span {
             line: 0,
@@ -205,5 +241,41 @@ fn check_trigger(
             }
             Trigger::Cron { cron: cron.value }
         }
+    }
+}
+
+fn check_cancel(
+    cancel: ParsedCancel,
+    problem: &mut impl FnMut(std::ops::Range<usize>, Problem),
+) -> Cancel {
+    let ParsedCancel {
+        event,
+        expression,
+        timeout,
+    } = cancel;
+    if let Err(reason) = check_cancel_event(&event.value) {
+        let invalid = Problem::InvalidCancelEvent {
+            event: event.value.clone(),
+            reason,
+        };
+        problem(event.range.clone(), invalid);
+    }
+    if let Some(expression) = expression.as_ref().filter(|e| is_blank(&e.value)) {
+        let empty = Problem::EmptyCancelIf {
+            event: event.value.clone(),
+        };
+        problem(expression.range.clone(), empty);
+    }
+    if let Some(timeout) = timeout.as_ref().filter(|timeout| timeout.value == 0) {
+        let zero = Problem::ZeroCancelTimeout {
+            event: event.value.clone(),
+        };
+        problem(timeout.range.clone(), zero);
+    }
+
+    Cancel {
+        event: event.value,
+        expression: expression.map(|e| e.value),
+        timeout_ms: timeout.map(|t| t.value),
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::generate::{feature_groups, header};
-use crate::model::{FunctionSpec, Trigger};
+use crate::model::{time_string, FunctionSpec, Trigger};
 
 /// Renders the audit copy of `functions`, which must already be in registry order.
 pub(crate) fn render(functions: &[FunctionSpec], pattern: &str, ignores: &[String]) -> String {
@@ -17,8 +17,9 @@ pub(crate) fn render(functions: &[FunctionSpec], pattern: &str, ignores: &[Strin
         out,
         "# Functions\n\n\
          Every function the build registers: {} in {}, failure handlers first,\n\
-         then by feature, then by file name. A test compares this file with the event files\n\
-         and rewrites it when they differ.\n\n",
+         then by feature, then by file name. A function's own failure handler (`on failure`)\n\
+         is synced to Inngest as a function of its own. A test compares this file with the\n\
+         event files and rewrites it when they differ.\n\n",
         plural(functions.len(), "function"),
         plural(groups.len(), "feature"),
     );
@@ -29,13 +30,13 @@ pub(crate) fn render(functions: &[FunctionSpec], pattern: &str, ignores: &[Strin
     }
 
     out.push_str(
-        "\n| feature | id | name | triggers | retries | concurrency | source |\n\
-         |---|---|---|---|---|---|---|\n",
+        "\n| feature | id | name | triggers | retries | concurrency | cancel on | on failure \
+         | source |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for function in functions {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             code(&function.feature),
             code(&function.id),
             text(&function.name),
@@ -44,10 +45,36 @@ pub(crate) fn render(functions: &[FunctionSpec], pattern: &str, ignores: &[Strin
                 .retries
                 .map_or("default".to_owned(), |r| r.to_string()),
             concurrency(function),
+            cancels(function),
+            function
+                .failure_id()
+                .map_or("none".to_owned(), |id| code(&id)),
             code(&function.source),
         );
     }
     out
+}
+
+/// Each cancellation as `event `a/b` if `..` within 1h`, or `none`.
+fn cancels(function: &FunctionSpec) -> String {
+    if function.cancel_on.is_empty() {
+        return "none".to_owned();
+    }
+    let rendered: Vec<String> = function
+        .cancel_on
+        .iter()
+        .map(|cancel| {
+            let mut text = format!("event {}", code(&cancel.event));
+            if let Some(expression) = &cancel.expression {
+                text.push_str(&format!(" if {}", code(expression)));
+            }
+            if let Some(timeout) = cancel.timeout_ms {
+                text.push_str(&format!(" within {}", time_string(timeout)));
+            }
+            text
+        })
+        .collect();
+    rendered.join("<br>")
 }
 
 fn triggers(triggers: &[Trigger]) -> String {

@@ -9,7 +9,7 @@ use crate::analyze::{check_file, Candidate, Checked};
 use crate::diagnostic::{Diagnostic, Problem, Related, Report, Span};
 use crate::generate::{render, Settings};
 use crate::matching::{Class, Ignores, Matcher, Pattern};
-use crate::model::FunctionSpec;
+use crate::model::{FunctionSpec, FAILURE_SUFFIX};
 use crate::naming::{is_valid_name, module_name};
 use crate::walk::{walk, Walk};
 
@@ -463,6 +463,21 @@ fn collect(
         }
     }
 
+    for (candidate, checked) in candidates.iter().zip(&checked) {
+        let (Some((id, _)), Some(at)) = (&checked.id, &checked.on_failure) else {
+            continue;
+        };
+        let failure_id = format!("{id}{FAILURE_SUFFIX}");
+        if let Some((other, other_span)) = ids.get(failure_id.as_str()) {
+            problems.push(failure_clash(
+                id,
+                failure_id,
+                (&candidate.source, at),
+                (other, other_span),
+            ));
+        }
+    }
+
     if problems.is_empty() {
         return checked
             .into_iter()
@@ -509,6 +524,27 @@ fn duplicate(id: &str, source: &str, span: &Span, first: &str, first_span: &Span
         file: first.to_owned(),
         span: first_span.clone(),
         label: "first defined here".into(),
+    };
+    Diagnostic::at(problem, source, span.clone()).with_related(related)
+}
+
+/// The problem of a failure handler whose id, `<id>-failure`, is another function's id,
+/// pointing at the handler and at that id.
+fn failure_clash(
+    function: &str,
+    id: String,
+    (source, span): (&str, &Span),
+    (other, other_span): (&str, &Span),
+) -> Diagnostic {
+    let problem = Problem::FailureIdClash {
+        function: function.to_owned(),
+        id,
+        other: format!("{other}:{}:{}", other_span.line, other_span.column),
+    };
+    let related = Related {
+        file: other.to_owned(),
+        span: other_span.clone(),
+        label: "this function has the same id".into(),
     };
     Diagnostic::at(problem, source, span.clone()).with_related(related)
 }

@@ -13,6 +13,9 @@ pub const MAX_EVENT_LEN: usize = 255;
 /// The most retries Inngest accepts.
 pub const MAX_RETRIES: u32 = 20;
 
+/// The most cancellation events Inngest accepts per function.
+pub const MAX_CANCELS: usize = 5;
+
 /// Checks a function id: lowercase ASCII letters, digits and single hyphens, starting with a
 /// letter, ending with a letter or digit, at most [`MAX_ID_LEN`] characters.
 pub(crate) fn check_id(id: &str) -> Result<(), String> {
@@ -76,6 +79,16 @@ pub(crate) fn check_event_name(name: &str) -> Result<(), String> {
             .any(|pair| matches!(pair, [b'/' | b'.', b'/' | b'.']));
     if has_empty_segment {
         return Err("it has an empty segment around `/` or `.`".into());
+    }
+    Ok(())
+}
+
+/// Checks the name of a cancellation event: an event name without a wildcard, since Inngest
+/// matches cancellation events by their exact name.
+pub(crate) fn check_cancel_event(name: &str) -> Result<(), String> {
+    check_event_name(name)?;
+    if name.contains('*') {
+        return Err("cancellation events are matched by exact name, so `*` is not allowed".into());
     }
     Ok(())
 }
@@ -239,6 +252,25 @@ mod tests {
         for (name, expected) in cases {
             assert_eq!(
                 check_event_name(name).err().as_deref(),
+                expected,
+                "event {name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn accepts_exact_cancellation_events_only() {
+        let exact = "cancellation events are matched by exact name, so `*` is not allowed";
+        let cases: [(&str, Option<&str>); 4] = [
+            ("booking/booking.cancelled", None),
+            ("app/*", Some(exact)),
+            ("app/user.*", Some(exact)),
+            ("", Some("it is empty")),
+        ];
+
+        for (name, expected) in cases {
+            assert_eq!(
+                check_cancel_event(name).err().as_deref(),
                 expected,
                 "event {name:?}"
             );

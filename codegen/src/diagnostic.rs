@@ -216,6 +216,79 @@ pub enum Problem {
         /// The function id.
         id: String,
     },
+    /// A cancellation event's name breaks the event name rules.
+    #[error("invalid cancellation event{}: {reason}", shown(.event))]
+    InvalidCancelEvent {
+        /// The event name.
+        event: String,
+        /// The rule it breaks.
+        reason: String,
+    },
+    /// A `Cancel::event_if` has a blank expression.
+    #[error(
+        "empty `if` expression on cancellation event `{event}`; use `Cancel::event` to cancel on \
+         every such event"
+    )]
+    EmptyCancelIf {
+        /// The event name.
+        event: String,
+    },
+    /// A cancellation with a zero timeout, which could never cancel anything.
+    #[error(
+        "timeout of cancellation event `{event}` is zero, so it would never cancel a run; leave \
+         out `.timeout(..)` to cancel at any time"
+    )]
+    ZeroCancelTimeout {
+        /// The event name.
+        event: String,
+    },
+    /// More cancellations than Inngest accepts.
+    #[error("function `{id}` has {count} cancellation events; Inngest allows at most {max}")]
+    TooManyCancels {
+        /// The function id.
+        id: String,
+        /// How many it declares.
+        count: usize,
+        /// The most Inngest allows.
+        max: usize,
+    },
+    /// `fn on_failure` does not have the shape of a failure handler.
+    #[error("invalid failure handler `on_failure`: {reason}")]
+    InvalidFailureHandler {
+        /// What is wrong with its signature.
+        reason: String,
+    },
+    /// `fn on_failure` is declared outside `impl Function`, where it is never called.
+    #[error(
+        "`on_failure` is declared in `impl {name}`, where it never runs; move it into \
+         `impl Function for {name}`"
+    )]
+    MisplacedFailureHandler {
+        /// The implementing type.
+        name: String,
+    },
+    /// A failure handler declared by a function that itself handles failures.
+    #[error(
+        "function `{id}` is triggered by `inngest/function.failed`, so its own `on_failure` \
+         would never run; remove it"
+    )]
+    FailureHandlerOfFailureHandler {
+        /// The function id.
+        id: String,
+    },
+    /// A function's failure handler would get the id of another function.
+    #[error(
+        "the failure handler of function `{function}` is known as `{id}`, the id of the \
+         function at {other}; rename one of them"
+    )]
+    FailureIdClash {
+        /// The id of the function that declares the failure handler.
+        function: String,
+        /// The failure handler's id, `<function>-failure`.
+        id: String,
+        /// `path:line:column` of the other function's id.
+        other: String,
+    },
     /// Two event files declare the same id.
     #[error("duplicate function id `{id}`, first defined at {first}")]
     DuplicateId {

@@ -1,8 +1,7 @@
 //! Turning the checked functions into the formatted `all_functions.rs` module.
 //!
-//! The module-declaring macro is written out by hand, one readable module per event file,
-//! because prettyplease leaves macro bodies on one line; everything else goes through
-//! `quote` and prettyplease.
+//! The module declarations are written out by hand, with each module's doc line and
+//! `#[path]`; everything else goes through `quote` and prettyplease.
 
 use std::fmt::Write as _;
 
@@ -60,7 +59,7 @@ pub(crate) fn render(
         "// {}\n\n",
         header(settings.pattern, settings.ignores, "run `cargo build`")
     );
-    modules_macro(&mut out, functions, settings.root_from_includer);
+    modules(&mut out, functions, settings.root_from_includer);
 
     let mut by_id: Vec<(&str, usize)> = functions
         .iter()
@@ -100,16 +99,8 @@ pub(crate) fn render(
     Ok(out)
 }
 
-/// The `switchyard_event_modules!` macro, formatted as rustfmt would.
-fn modules_macro(out: &mut String, functions: &[FunctionSpec], root_from_includer: &str) {
-    out.push_str(
-        "/// Declares one module per event file, each with a `#[path]` back to its source.\n\
-         ///\n\
-         /// Invoke it once, right after including this file; the paths are relative to the\n\
-         /// folder of the including file.\n\
-         macro_rules! switchyard_event_modules {\n    () => {\n",
-    );
-
+/// One `#[path]` module declaration per event file, formatted as rustfmt would.
+fn modules(out: &mut String, functions: &[FunctionSpec], root_from_includer: &str) {
     for (index, function) in functions.iter().enumerate() {
         if index > 0 {
             out.push('\n');
@@ -117,15 +108,13 @@ fn modules_macro(out: &mut String, functions: &[FunctionSpec], root_from_include
         let path = format!("{root_from_includer}/{}", function.source);
         let _ = writeln!(
             out,
-            "        /// `{}`: function `{}`.\n        #[path = {}]\n        pub mod {};",
+            "/// `{}`: function `{}`.\n#[path = {}]\npub mod {};",
             function.source,
             function.id,
             quoted(&path),
             function.module,
         );
     }
-
-    out.push_str("    };\n}\n");
 }
 
 /// The registry's items, parsed once from `quote!`; the long arrays are left empty and
@@ -201,7 +190,8 @@ fn entry(out: &mut String, function: &FunctionSpec, runtime: &str) {
         quoted(&function.module),
     );
 
-    let handler = "        handler: ".len() + runtime.len() + "::erase::<>".len() + ty.len();
+    // Not the last field, so its comma counts against the margin.
+    let handler = "        handler: ".len() + runtime.len() + "::erase::<>,".len() + ty.len();
     if handler <= MARGIN {
         let _ = writeln!(out, "        handler: {runtime}::erase::<{ty}>,");
     } else {
@@ -210,7 +200,34 @@ fn entry(out: &mut String, function: &FunctionSpec, runtime: &str) {
             "        handler: {runtime}::erase::<\n            {ty},\n        >,"
         );
     }
+    on_failure(out, function.on_failure.then_some(ty.as_str()), runtime);
     out.push_str("    },\n");
+}
+
+/// The `on_failure` field of a `FunctionEntry`: `None`, or the erased failure handler of
+/// `ty`, broken over lines as prettyplease breaks a call that does not fit in [`MARGIN`]. As
+/// the last field, its comma does not count against the margin.
+fn on_failure(out: &mut String, ty: Option<&str>, runtime: &str) {
+    let Some(ty) = ty else {
+        out.push_str("        on_failure: None,\n");
+        return;
+    };
+
+    let call = format!("{runtime}::erase_failure::<{ty}>");
+    if "        on_failure: Some()".len() + call.len() <= MARGIN {
+        let _ = writeln!(out, "        on_failure: Some({call}),");
+    } else if "            ".len() + call.len() <= MARGIN {
+        let _ = writeln!(
+            out,
+            "        on_failure: Some(\n            {call},\n        ),"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "        on_failure: Some(\n            {runtime}::erase_failure::<\n                \
+             {ty},\n            >,\n        ),"
+        );
+    }
 }
 
 /// One `Feature`, laid out as prettyplease lays it out: the struct broken over lines, and
@@ -335,6 +352,8 @@ mod tests {
             triggers: Vec::new(),
             retries: None,
             concurrency: None,
+            cancel_on: Vec::new(),
+            on_failure: index % 3 == 1,
             id_span: Span::file_start(),
         }
     }
@@ -359,6 +378,11 @@ mod tests {
                 format_ident!("{}", f.type_name),
             );
             let (feature, source, name) = (&f.feature, &f.source, &f.module);
+            let on_failure = if f.on_failure {
+                quote! { Some(#runtime::erase_failure::<#module::#ty>) }
+            } else {
+                quote! { None }
+            };
             quote! {
                 #runtime::FunctionEntry {
                     config: &<#module::#ty as #runtime::Function>::CONFIG,
@@ -366,6 +390,7 @@ mod tests {
                     source: #source,
                     module: #name,
                     handler: #runtime::erase::<#module::#ty>,
+                    on_failure: #on_failure,
                 }
             }
         });

@@ -101,6 +101,18 @@
 //! - `retries: Some(n)` (at most [`MAX_RETRIES`]) or `None`.
 //! - `concurrency: Some(Concurrency::limit(n))`, `Some(Concurrency::keyed(n, "cel"))` (a
 //!   limit of at least 1, a key that is not blank) or `None`.
+//! - `cancel_on: &[..]`: at most [`MAX_CANCELS`] of `Cancel::event("a/b")` and
+//!   `Cancel::event_if("a/b", "cel")`, each optionally followed by
+//!   `.timeout(Duration::from_secs(n))` (`from_millis` works too, and so do `from_mins` and
+//!   `from_hours` for crates on Rust 1.91 or newer; not zero). A cancellation event is an
+//!   exact name: no `*`.
+//!
+//! The impl may declare the function's own failure handler, `async fn on_failure(ctx:
+//! Context<FunctionFailed>) -> Result<Value>`: one argument of that type, a return type, no
+//! generics. Its entry in the registry then carries the handler, and Inngest knows it as the
+//! function `<id>-failure`, so no other function may have that id. A function triggered by
+//! `inngest/function.failed` may not declare one (it would never run), and `on_failure` in
+//! an inherent `impl T` (where it would never run either) is an error.
 //!
 //! Any other field, or a value that is not a literal, is an error: every field that is
 //! accepted reaches the registry, and none is silently ignored.
@@ -119,13 +131,14 @@
 //! # The generated file
 //!
 //! `all_functions.rs` starts with one `// @generated` line naming the generator, the pattern
-//! and how to regenerate. It defines `switchyard_event_modules!`, which declares one module
-//! per event file with a `#[path]` back to its source (relative to the including file), and
-//! `FUNCTION_COUNT`, `FUNCTION_IDS` (sorted), `FUNCTIONS`, `FEATURE_COUNTS`, `FEATURES` and
-//! `REGISTRY`. Functions triggered by `inngest/function.failed` come first, then the others
-//! by feature, then by file name. The bytes depend only on the tree's contents: not on the
-//! order the file system lists entries in, nor on where the project is checked out. The file
-//! is written only when its bytes change.
+//! and how to regenerate. It declares one module per event file with a `#[path]` back to its
+//! source (relative to the folder of the including file), and `FUNCTION_COUNT`,
+//! `FUNCTION_IDS` (sorted), `FUNCTIONS` (each entry with its `on_failure` handler or `None`),
+//! `FEATURE_COUNTS`, `FEATURES` and `REGISTRY`. Functions triggered by
+//! `inngest/function.failed` come first, then the others by feature, then by file name. The
+//! bytes depend only on the tree's contents: not on the order the file system lists entries
+//! in, nor on where the project is checked out. The file is written only when its bytes
+//! change.
 //!
 //! A file's module is its feature and file stem in snake case: every character that cannot
 //! be in an identifier becomes `_`, so `features/billing/invoices/events/event-paid.rs`
@@ -133,9 +146,13 @@
 //! which is why the default [`Builder::root_from_includer`] is `..`):
 //!
 //! ```text
-//! include!(concat!(env!("OUT_DIR"), "/all_functions.rs"));
-//! switchyard_event_modules!();
+//! switchyard_include::include_out_dir!("all_functions.rs");
 //! ```
+//!
+//! The `switchyard-include` crate's macro reads the file from `OUT_DIR` like `include!`, but
+//! resolves the `#[path]`s from the includer's folder rather than from `OUT_DIR`, and, being
+//! defined in a crate that never changes, keeps an added module from making rustc recompile
+//! all the others.
 //!
 //! [`Output::audit`] renders the same registry as a Markdown table for a committed audit
 //! copy; Switchyard keeps it in `FUNCTIONS.md` at the repository root, and a test rewrites
@@ -157,6 +174,9 @@ mod walk;
 pub use builder::{
     write_if_changed, Builder, Output, DEFAULT_IGNORES, DEFAULT_PATTERN, GENERATED_FILE,
 };
+pub use checks::MAX_CANCELS;
 pub use checks::{MAX_EVENT_LEN, MAX_ID_LEN, MAX_RETRIES};
 pub use diagnostic::{Diagnostic, Problem, Related, Report, Severity, Span};
-pub use model::{Concurrency, FunctionSpec, Trigger, FUNCTION_FAILED_EVENT};
+pub use model::{
+    Cancel, Concurrency, FunctionSpec, Trigger, FAILURE_SUFFIX, FUNCTION_FAILED_EVENT,
+};

@@ -9,14 +9,21 @@
 //!   `Trigger::cron("0 9 * * *")`;
 //! - `retries: Some(3)` or `None`;
 //! - `concurrency: Some(Concurrency::limit(5))`, `Some(Concurrency::keyed(5, "cel"))` or
-//!   `None`.
+//!   `None`;
+//! - `cancel_on: &[..]` of `Cancel::event("a/b")` and `Cancel::event_if("a/b", "cel")`, each
+//!   optionally followed by `.timeout(Duration::from_secs(n))` (or `from_millis`,
+//!   `from_mins`, `from_hours`).
+//!
+//! The impl may also declare the function's own failure handler, `fn on_failure`, whose
+//! signature is read (one `Context<FunctionFailed>` argument and a return type) but not its
+//! body.
 //!
 //! The file is lexed with function bodies and comments blanked out (see [`crate::scan`]),
 //! its items are parsed with `syn` (of the impl that declares `CONFIG`, only that
-//! declaration), and the `CONFIG` literal is read token by token, since these forms are few
-//! and `syn`'s expression parser is the slowest part of reading a file. When the literal
-//! does not have one of these forms, `syn` parses it to tell a syntax error from a value
-//! that is valid Rust but not a literal.
+//! declaration and the signature of `on_failure`), and the `CONFIG` literal is read token by
+//! token, since these forms are few and `syn`'s expression parser is the slowest part of
+//! reading a file. When the literal does not have one of these forms, `syn` parses it to
+//! tell a syntax error from a value that is valid Rust but not a literal.
 
 use std::ops::Range;
 
@@ -29,6 +36,9 @@ use crate::scan::blank_bodies_and_comments;
 
 /// Stands in for the `CONFIG` expression while `syn` parses the items around it.
 const PLACEHOLDER: &str = "__switchyard_config";
+
+/// The name of the failure handler a function may declare.
+const ON_FAILURE: &str = "on_failure";
 
 /// A value with the bytes of the source that wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +66,15 @@ pub(crate) struct ParsedConcurrency {
     pub(crate) key: Option<Located<String>>,
 }
 
+/// A cancellation as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParsedCancel {
+    pub(crate) event: Located<String>,
+    pub(crate) expression: Option<Located<String>>,
+    /// The timeout in milliseconds.
+    pub(crate) timeout: Option<Located<u64>>,
+}
+
 /// The configuration found in one event file; fields that were missing or unreadable are
 /// `None`, and the problems say why.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -70,6 +89,10 @@ pub(crate) struct Parsed {
     pub(crate) retries: Option<Located<u32>>,
     /// `None` when absent, set to `None`, or unreadable.
     pub(crate) concurrency: Option<ParsedConcurrency>,
+    /// `None` when absent or unreadable.
+    pub(crate) cancel_on: Option<Located<Vec<ParsedCancel>>>,
+    /// Where `fn on_failure` is named, when the impl declares it (well-formed or not).
+    pub(crate) on_failure: Option<Range<usize>>,
     /// Every field the literal sets, readable or not.
     pub(crate) fields: Vec<String>,
 }
@@ -147,8 +170,78 @@ impl Reader {
             type_name,
             ..Parsed::default()
         };
+        parsed.on_failure = self.on_failure(item);
+        self.misplaced_on_failure(&file, &parsed.type_name);
         self.config(tokens, &mut parsed)?;
         Some(parsed)
+    }
+
+    /// Where the impl declares `fn on_failure`, after checking its signature: no receiver,
+    /// no generics, one `Context<FunctionFailed>` argument and a return type.
+    fn on_failure(&mut self, item: &ItemImpl) -> Option<Range<usize>> {
+        let function = item.items.iter().find_map(|item| match item {
+            ImplItem::Fn(function) if function.sig.ident == ON_FAILURE => Some(function),
+            _ => None,
+        })?;
+        let sig = &function.sig;
+
+        let inputs: Vec<&syn::FnArg> = sig.inputs.iter().collect();
+        let problem = match inputs.as_slice() {
+            _ if !sig.generics.params.is_empty() => {
+                Some((sig.generics.span(), "it must not be generic"))
+            }
+            [syn::FnArg::Typed(argument)] if !is_failure_context(&argument.ty) => Some((
+                argument.ty.span(),
+                "its argument must be a `Context<FunctionFailed>`",
+            )),
+            [syn::FnArg::Typed(_)] => None,
+            _ => Some((
+                sig.inputs.span(),
+                "it must take one argument, `ctx: Context<FunctionFailed>`",
+            )),
+        };
+        let problem = problem.or_else(|| match &sig.output {
+            syn::ReturnType::Default => Some((
+                sig.paren_token.span.join(),
+                "it must return `Result<Value>`",
+            )),
+            syn::ReturnType::Type(..) => None,
+        });
+        if let Some((span, reason)) = problem {
+            let reason = reason.to_owned();
+            let span = if span.byte_range().is_empty() {
+                sig.ident.span()
+            } else {
+                span
+            };
+            self.at(span, Problem::InvalidFailureHandler { reason });
+        }
+        Some(sig.ident.span().byte_range())
+    }
+
+    /// Reports `fn on_failure` declared in an inherent impl of the function's type, where it
+    /// is never called.
+    fn misplaced_on_failure(&mut self, file: &syn::File, type_name: &str) {
+        for item in &file.items {
+            let Item::Impl(item) = item else {
+                continue;
+            };
+            let is_inherent_impl_of_type = item.trait_.is_none()
+                && matches!(&*item.self_ty, syn::Type::Path(path) if path.path.is_ident(type_name));
+            if !is_inherent_impl_of_type {
+                continue;
+            }
+            for inner in &item.items {
+                if let ImplItem::Fn(function) = inner {
+                    if function.sig.ident == ON_FAILURE {
+                        let problem = Problem::MisplacedFailureHandler {
+                            name: type_name.to_owned(),
+                        };
+                        self.at(function.sig.ident.span(), problem);
+                    }
+                }
+            }
+        }
     }
 
     /// Lexes the text with function bodies blanked; when the scanner is unsure, lexes the
@@ -326,6 +419,10 @@ impl Reader {
             }),
             "retries" => option(value, integer).map(|retries| parsed.retries = retries),
             "concurrency" => option(value, concurrency).map(|limit| parsed.concurrency = limit),
+            "cancel_on" => cancels(value).map(|list| {
+                let range = span_range(value);
+                parsed.cancel_on = Some(Located { value: list, range });
+            }),
             _ => {
                 self.at(member.span(), Problem::UnknownField { field: name });
                 return true;
@@ -443,6 +540,101 @@ fn trigger(tokens: &[TokenTree]) -> Option<ParsedTrigger> {
     }
 }
 
+/// Reads `&[Cancel::event(..), Cancel::event_if(..).timeout(..), ..]`.
+fn cancels(tokens: &[TokenTree]) -> Option<Vec<ParsedCancel>> {
+    let [TokenTree::Punct(and), TokenTree::Group(list)] = tokens else {
+        return None;
+    };
+    if and.as_char() != '&' || list.delimiter() != Delimiter::Bracket {
+        return None;
+    }
+
+    let elements: Vec<TokenTree> = list.stream().into_iter().collect();
+    let mut chunks = split_commas(&elements);
+    if chunks.last().is_some_and(|chunk| chunk.is_empty()) {
+        chunks.pop();
+    }
+    chunks.into_iter().map(cancel).collect()
+}
+
+/// Reads one `Cancel::event(..)` or `Cancel::event_if(..)`, with an optional
+/// `.timeout(Duration::..)`.
+fn cancel(tokens: &[TokenTree]) -> Option<ParsedCancel> {
+    let (base, timeout) = match tokens {
+        [base @ .., TokenTree::Punct(dot), TokenTree::Ident(method), TokenTree::Group(args)]
+            if dot.as_char() == '.'
+                && method == "timeout"
+                && args.delimiter() == Delimiter::Parenthesis =>
+        {
+            let args: Vec<TokenTree> = args.stream().into_iter().collect();
+            (base, Some(duration(&args)?))
+        }
+        _ => (tokens, None),
+    };
+
+    let (function, args) = call_of(base, "Cancel")?;
+    let (event, expression) = match (function.as_str(), args.as_slice()) {
+        ("event", [event]) => (string(event)?, None),
+        ("event_if", [event, expression]) => (string(event)?, Some(string(expression)?)),
+        _ => return None,
+    };
+    Some(ParsedCancel {
+        event,
+        expression,
+        timeout,
+    })
+}
+
+/// Reads `Duration::from_secs(n)`, `from_millis`, `from_mins` or `from_hours` as
+/// milliseconds.
+fn duration(tokens: &[TokenTree]) -> Option<Located<u64>> {
+    let (function, args) = call_of(tokens, "Duration")?;
+    let [count] = args.as_slice() else {
+        return None;
+    };
+    let [TokenTree::Literal(literal)] = count.as_slice() else {
+        return None;
+    };
+    let count: u64 = match Lit::new(literal.clone()) {
+        Lit::Int(int) if matches!(int.suffix(), "" | "u64") => int.base10_parse().ok()?,
+        _ => return None,
+    };
+
+    let unit: u64 = match function.as_str() {
+        "from_millis" => 1,
+        "from_secs" => 1_000,
+        "from_mins" => 60_000,
+        "from_hours" => 3_600_000,
+        _ => return None,
+    };
+    Some(Located {
+        value: count.checked_mul(unit)?,
+        range: span_range(tokens),
+    })
+}
+
+/// Whether a type is written `Context<FunctionFailed>`, paths allowed.
+fn is_failure_context(ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return false;
+    };
+    let is_failed = |argument: &syn::GenericArgument| match argument {
+        syn::GenericArgument::Type(syn::Type::Path(inner)) => inner
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "FunctionFailed"),
+        _ => false,
+    };
+    last.ident == "Context" && arguments.args.len() == 1 && arguments.args.iter().all(is_failed)
+}
+
 /// Reads `Concurrency::limit(n)` or `Concurrency::keyed(n, "key")`.
 fn concurrency(tokens: &[TokenTree]) -> Option<ParsedConcurrency> {
     let (function, args) = call_of(tokens, "Concurrency")?;
@@ -534,8 +726,8 @@ fn span_range(tokens: &[TokenTree]) -> Range<usize> {
 /// walk goes into the bodies of impl blocks and modules only.
 ///
 /// An impl body that declares `CONFIG` (that of `impl Function`) keeps only that
-/// declaration: the other items there (`type Event`, the signature of `run`) are not read
-/// by codegen, and rustc checks them.
+/// declaration and `fn on_failure` (its body already blanked): the other items there
+/// (`type Event`, the signature of `run`) are not read by codegen, and rustc checks them.
 fn take_configs(
     tokens: TokenStream,
     configs: &mut Vec<(usize, Vec<TokenTree>)>,
@@ -554,8 +746,15 @@ fn take_configs(
         }
     }
     let bodies = bodies(&trees);
-    // In an impl that declares `CONFIG`, nothing but the declaration is kept.
+    // In an impl that declares `CONFIG`, nothing but the declaration and the failure handler
+    // is kept.
     let keep_others = body != Body::Impl || declarations.is_empty();
+    let kept = if keep_others {
+        Vec::new()
+    } else {
+        failure_handlers(&trees)
+    };
+    let is_kept = |index: usize| kept.iter().any(|range| range.contains(&index));
 
     let mut out = Vec::with_capacity(trees.len());
     let mut next = declarations.iter().peekable();
@@ -574,7 +773,7 @@ fn take_configs(
             index = end + 1;
             continue;
         }
-        if keep_others {
+        if keep_others || is_kept(index) {
             out.push(match take(&mut trees[index]) {
                 TokenTree::Group(group) if bodies[index] != Body::Other => {
                     let stream = take_configs(group.stream(), configs, bodies[index]);
@@ -588,6 +787,34 @@ fn take_configs(
         index += 1;
     }
     out.into_iter().collect()
+}
+
+/// The token ranges of every `fn on_failure` item among the items of an impl body: from the
+/// end of the previous item (a `;` or a brace group) to the end of its body.
+fn failure_handlers(trees: &[TokenTree]) -> Vec<Range<usize>> {
+    let is_ident =
+        |i: usize, name: &str| matches!(trees.get(i), Some(TokenTree::Ident(x)) if x == name);
+    let ends_item = |tree: &TokenTree| match tree {
+        TokenTree::Punct(punct) => punct.as_char() == ';',
+        TokenTree::Group(group) => group.delimiter() == Delimiter::Brace,
+        _ => false,
+    };
+
+    let mut ranges = Vec::new();
+    for index in 0..trees.len() {
+        if !(is_ident(index, "fn") && is_ident(index + 1, ON_FAILURE)) {
+            continue;
+        }
+        let start = trees[..index]
+            .iter()
+            .rposition(ends_item)
+            .map_or(0, |end| end + 1);
+        let Some(end) = trees[index..].iter().position(ends_item) else {
+            continue;
+        };
+        ranges.push(start..index + end + 1);
+    }
+    ranges
 }
 
 /// What a brace group is the body of.
@@ -704,6 +931,11 @@ fn expected_form(field: &str) -> &'static str {
         "concurrency" => {
             "`None`, `Some(Concurrency::limit(n))` or `Some(Concurrency::keyed(n, \"..\"))` \
              with literals"
+        }
+        "cancel_on" => {
+            "`&[..]` of `Cancel::event(\"..\")` or `Cancel::event_if(\"..\", \"..\")` with \
+             string literals, each optionally followed by `.timeout(Duration::from_secs(n))` \
+             (or `from_millis`, `from_mins`, `from_hours`) with an integer literal"
         }
         _ => "a literal",
     }
@@ -895,6 +1127,26 @@ impl Function for Welcome {
                 "Config { timeout: None }",
                 "unknown `Config` field `timeout`",
             ),
+            (
+                "Config { cancel_on: CANCELS }",
+                "field `cancel_on` must be `&[..]`",
+            ),
+            (
+                "Config { cancel_on: &[Cancel::event(NAME)] }",
+                "field `cancel_on`",
+            ),
+            (
+                "Config { cancel_on: &[Cancel::event(\"a/b\").timeout(DAY)] }",
+                "field `cancel_on`",
+            ),
+            (
+                "Config { cancel_on: &[Cancel::event(\"a/b\").timeout(Duration::from_days(1))] }",
+                "field `cancel_on`",
+            ),
+            (
+                "Config { cancel_on: &[Cancel::event(\"a/b\").within(Duration::from_secs(1))] }",
+                "field `cancel_on`",
+            ),
             ("Config { id: \"a\", id: \"b\" }", "field `id` is set twice"),
             ("Config { id: \"a\", ..OTHER }", "only `..Config::DEFAULT`"),
         ];
@@ -941,5 +1193,124 @@ impl Function for Welcome {
         let found = problems(&event_file(config));
 
         assert_eq!(found.len(), 4, "{found:?}");
+    }
+
+    /// An event file whose impl holds `extra` after its `CONFIG`.
+    fn with_impl_items(extra: &str) -> String {
+        format!(
+            "pub struct F;\nimpl Function for F {{\n    const CONFIG: Config = Config {{ id: \"f\" }};\n{extra}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn reads_cancellations_with_their_timeouts() {
+        let text = event_file(
+            "Config { id: \"f\", cancel_on: &[
+                Cancel::event(\"a/stopped\"),
+                Cancel::event_if(\"a/cancelled\", \"async.data.id == event.data.id\")
+                    .timeout(Duration::from_hours(2)),
+                Cancel::event(\"a/gone\").timeout(std::time::Duration::from_millis(1500)),
+            ] }",
+        );
+
+        let (parsed, found) = parse(&text);
+
+        assert_eq!(found, []);
+        let cancels = parsed.unwrap().cancel_on.unwrap().value;
+        let read: Vec<(&str, Option<&str>, Option<u64>)> = cancels
+            .iter()
+            .map(|c| {
+                let expression = c.expression.as_ref().map(|e| e.value.as_str());
+                (
+                    c.event.value.as_str(),
+                    expression,
+                    c.timeout.as_ref().map(|t| t.value),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("a/stopped", None, None),
+                (
+                    "a/cancelled",
+                    Some("async.data.id == event.data.id"),
+                    Some(7_200_000)
+                ),
+                ("a/gone", None, Some(1_500)),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_failure_handler_in_the_impl() {
+        let text = with_impl_items(
+            "    /// Says sorry.\n    #[allow(unused)]\n    async fn on_failure(ctx: Context<FunctionFailed>) -> Result<Value> {\n        let x = ; \n    }",
+        );
+
+        let (parsed, found) = parse(&text);
+
+        assert_eq!(found, []);
+        let range = parsed.unwrap().on_failure.unwrap();
+        assert_eq!(&text[range], "on_failure");
+        assert_eq!(parse(GOOD).0.unwrap().on_failure, None);
+    }
+
+    #[test]
+    fn rejects_failure_handlers_of_the_wrong_shape() {
+        let cases = [
+            (
+                "async fn on_failure() -> Result<Value> {}",
+                "it must take one argument",
+            ),
+            (
+                "async fn on_failure(&self, ctx: Context<FunctionFailed>) -> Result<Value> {}",
+                "it must take one argument",
+            ),
+            (
+                "async fn on_failure(ctx: Context<Value>) -> Result<Value> {}",
+                "its argument must be a `Context<FunctionFailed>`",
+            ),
+            (
+                "async fn on_failure(ctx: FunctionFailed) -> Result<Value> {}",
+                "its argument must be a `Context<FunctionFailed>`",
+            ),
+            (
+                "async fn on_failure<T>(ctx: Context<FunctionFailed>) -> Result<Value> {}",
+                "it must not be generic",
+            ),
+            (
+                "async fn on_failure(ctx: Context<FunctionFailed>) {}",
+                "it must return `Result<Value>`",
+            ),
+        ];
+
+        for (function, expected) in cases {
+            let text = with_impl_items(function);
+
+            let (parsed, found) = parse(&text);
+
+            let messages: Vec<String> = found.iter().map(|f| f.problem.to_string()).collect();
+            assert!(
+                messages.len() == 1 && messages[0].contains(expected),
+                "{function}: {messages:?}"
+            );
+            assert!(parsed.unwrap().on_failure.is_some(), "{function}");
+        }
+    }
+
+    #[test]
+    fn rejects_a_failure_handler_outside_the_function_impl() {
+        let text = format!(
+            "{}impl F {{\n    async fn on_failure(ctx: Context<FunctionFailed>) -> Result<Value> {{}}\n}}\n",
+            event_file("Config { id: \"f\" }")
+        );
+
+        let (parsed, found) = parse(&text);
+
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].problem.to_string().contains("`impl F`"));
+        assert_eq!(&text[found[0].range.clone()], "on_failure");
+        assert_eq!(parsed.unwrap().on_failure, None);
     }
 }

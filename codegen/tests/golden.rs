@@ -87,6 +87,9 @@ golden_tests! {
     empty_tree_reports_that_no_event_file_matches => "empty-tree",
     nested_features_are_registered_with_their_folder_path => "nested-feature",
     failure_handlers_come_first => "failure-handler",
+    own_failure_handlers_and_cancellations_reach_the_registry => "own-failure-and-cancel",
+    cancellations_and_failure_handlers_that_break_the_rules_are_reported =>
+        "cancel-and-failure-rules",
     a_bad_file_fails_the_build_next_to_good_ones => "bad-file",
     collisions_name_both_files => "collision",
     syntax_errors_point_at_the_token => "syntax-error",

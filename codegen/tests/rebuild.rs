@@ -33,6 +33,7 @@ edition = "2021"
 publish = false
 
 [dependencies]
+switchyard-include = {{ path = {include:?} }}
 switchyard-runtime = {{ path = {runtime:?} }}
 
 [build-dependencies]
@@ -42,6 +43,7 @@ switchyard-codegen = {{ path = {codegen:?} }}
 "#,
             runtime = workspace.join("runtime"),
             codegen = codegen,
+            include = codegen.join("include"),
         );
         let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).unwrap();
 
@@ -57,7 +59,7 @@ switchyard-codegen = {{ path = {codegen:?} }}
             )
             .file(
                 "src/registry.rs",
-                "#![allow(dead_code)]\n\ninclude!(concat!(env!(\"OUT_DIR\"), \"/all_functions.rs\"));\nswitchyard_event_modules!();\n",
+                "#![allow(dead_code)]\n\nswitchyard_include::include_out_dir!(\"all_functions.rs\");\n",
             );
         let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rebuild-probe");
         Probe { tree, target }

@@ -58,6 +58,7 @@ fn registry() -> &'static Registry {
         source: "benches/throughput.rs",
         module: "bench",
         handler: erase::<ThreeSteps>,
+        on_failure: None,
     }]));
     let features = Box::leak(Box::new([Feature {
         name: "bench",

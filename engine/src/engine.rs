@@ -10,8 +10,9 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 use serde_json::{json, Value};
 use switchyard_runtime::{
-    execute, Call, CallResult, Event, EventSender, FunctionEntry, Op, OpCode, Outbox, Registry,
-    Services, Trigger, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT,
+    execute, Call, CallResult, Callee, Cancel, Event, EventSender, FunctionEntry, Op, OpCode,
+    Outbox, Registry, Services, Trigger, FUNCTION_CANCELLED_EVENT, FUNCTION_FAILED_EVENT,
+    SCHEDULED_TIMER_EVENT,
 };
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
@@ -110,13 +111,15 @@ struct Inner {
     wake: Arc<Notify>,
     slots: Arc<SharedSlots>,
     schedules: Vec<(&'static str, &'static str, Schedule)>,
+    /// Every cancellation of every function, to check each event against.
+    cancels: Vec<(&'static FunctionEntry, &'static Cancel)>,
 }
 
 /// A claimed call: what its outcome is stored against, and the slot it holds.
 struct Prepared {
     item: QueueItem,
     run: RunRow,
-    entry: &'static FunctionEntry,
+    callee: Callee<'static>,
     // Held until the call's outcome is stored; dropping it frees the slot.
     _lease: Lease,
 }
@@ -162,6 +165,7 @@ impl Engine {
             slots: Arc::new(SharedSlots::new(Arc::clone(&wake))),
             wake,
             schedules,
+            cancels: cancellations(registry),
         };
         Ok(Engine {
             inner: Arc::new(inner),
@@ -256,24 +260,47 @@ impl Engine {
         }
         tx.insert_event(&id, &event, user_id.as_deref(), now)?;
 
+        // Runs the event cancels end before it can start or resume anything.
+        self.cancel_runs(tx, &event, now)?;
         for entry in matching_functions(self.inner.registry, &event) {
             self.start_run(tx, entry, &event, None, now)?;
+        }
+        if let Some(entry) = self.failed_function(&event) {
+            self.start_run(tx, Callee::FailureHandler(entry), &event, None, now)?;
         }
         self.resume_waits(tx, &event, now)?;
         Ok(id)
     }
 
-    fn start_run(
+    /// For an `inngest/function.failed` event, the function of this app that failed, when it
+    /// declares its own failure handler: the companion run Inngest would start for the
+    /// trigger `event.data.function_id == '<app id>-<function id>'`.
+    fn failed_function(&self, event: &Value) -> Option<&'static FunctionEntry> {
+        if event["name"] != FUNCTION_FAILED_EVENT {
+            return None;
+        }
+        let composite = event["data"]["function_id"].as_str()?;
+        let id = composite
+            .strip_prefix(self.inner.app_id.as_str())?
+            .strip_prefix('-')?;
+        self.inner
+            .registry
+            .get(id)
+            .filter(|entry| entry.on_failure.is_some())
+    }
+
+    fn start_run<'a>(
         &self,
         tx: &Tx<'_>,
-        entry: &FunctionEntry,
+        callee: impl Into<Callee<'a>>,
         event: &Value,
         parent: Option<(&str, &str)>,
         now: i64,
     ) -> Result<String, StoreError> {
+        let callee = callee.into();
         let run = RunRow {
             id: ulid(now),
-            function_id: entry.id().to_owned(),
+            function_id: callee.id().into_owned(),
             status: "queued".to_owned(),
             attempt: 0,
             event: event.clone(),
@@ -287,8 +314,69 @@ impl Engine {
         };
         tx.insert_run(&run)?;
         tx.enqueue(&call_item(&run.id, now, None, 0))?;
-        info!(function = entry.id(), run_id = %run.id, "run queued");
+        info!(function = %run.function_id, run_id = %run.id, "run queued");
         Ok(run.id)
+    }
+
+    /// Cancels every unfinished run that `event` cancels by one of its function's
+    /// `cancel_on` entries: same event name, `if` holding with `event` as the run's event and
+    /// `async` as this one, and the run started within the timeout.
+    fn cancel_runs(&self, tx: &Tx<'_>, event: &Value, now: i64) -> Result<(), StoreError> {
+        let name = event["name"].as_str().unwrap_or_default();
+        for (entry, cancel) in &self.inner.cancels {
+            if cancel.event != name {
+                continue;
+            }
+            for run in tx.unfinished_runs(entry.id())? {
+                let in_time = cancel
+                    .timeout
+                    .is_none_or(|timeout| now <= run.created_at.saturating_add(millis(timeout)));
+                let holds = cancel.expression.is_none_or(|expression| {
+                    expression_holds(expression, &[("event", &run.event), ("async", event)])
+                });
+                if in_time && holds {
+                    self.cancel_run(tx, &run, now)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a run as cancelled: its pending calls, timers and waits are dropped, an invoking
+    /// parent resumes with an error, and `inngest/function.cancelled` is emitted. A cancelled
+    /// run never reaches a failure handler.
+    fn cancel_run(&self, tx: &Tx<'_>, run: &RunRow, now: i64) -> Result<(), StoreError> {
+        tx.cancel_run(&run.id, now)?;
+        self.inner.slots.forget_run(&run.id);
+        info!(function = %run.function_id, run_id = %run.id, "run cancelled");
+
+        let error = json!({
+            "error": "function cancelled",
+            "message": "function cancelled",
+            "name": "Error",
+        });
+        if let (Some(parent), Some(step)) = (&run.parent_run, &run.parent_step) {
+            let mut memo = error.clone();
+            memo["noRetry"] = json!(true);
+            self.settle_step(tx, parent, step, &json!({"error": memo}), now)?;
+        }
+
+        let cancelled = json!({
+            "name": FUNCTION_CANCELLED_EVENT,
+            "id": run.id,
+            "ts": now,
+            "user": {},
+            "data": {
+                "function_id": format!("{}-{}", self.inner.app_id, run.function_id),
+                "run_id": run.id,
+                "event": run.event,
+                "events": [run.event],
+                "error": error,
+                "_inngest": {"status": "cancelled"},
+            },
+        });
+        self.store_event(tx, cancelled, now)?;
+        Ok(())
     }
 
     fn resume_waits(&self, tx: &Tx<'_>, event: &Value, now: i64) -> Result<(), StoreError> {
@@ -328,6 +416,10 @@ impl Engine {
             return Ok(());
         }
         if tx.unplan(run_id, hashed_id)? == 0 {
+            let status = tx.run_status(run_id)?;
+            if status.as_deref().is_none_or(is_finished) {
+                return Ok(());
+            }
             tx.enqueue(&call_item(run_id, now, None, 0))?;
             tx.mark_queued(run_id, now)?;
         }
@@ -601,10 +693,10 @@ impl Engine {
         if self.inner.slots.is_leased(item.id) {
             return Ok(None);
         }
-        let Some(entry) = self.inner.registry.get(function_id) else {
+        let Some(callee) = self.inner.registry.callee(function_id) else {
             tx.dequeue(item.id)?;
             let run = tx.run(&item.run_id)?;
-            if let Some(run) = run.filter(|run| !has_ended(&run.status)) {
+            if let Some(run) = run.filter(|run| !is_finished(&run.status)) {
                 let error = json!({"name": "Error", "message": format!(
                     "function `{}` is no longer in the app", run.function_id
                 )});
@@ -613,15 +705,16 @@ impl Engine {
             return Ok(None);
         };
 
-        let limit = self.limit_for(tx, entry, &item.run_id)?;
-        let Some(lease) = self.inner.slots.acquire(item.id, entry.id(), limit) else {
+        let limit = self.limit_for(tx, callee, &item.run_id)?;
+        let function = callee.entry().id();
+        let Some(lease) = self.inner.slots.acquire(item.id, function, limit) else {
             return Ok(None);
         };
         let Some(mut run) = tx.run(&item.run_id)? else {
             tx.dequeue(item.id)?;
             return Ok(None);
         };
-        if has_ended(&run.status) {
+        if is_finished(&run.status) {
             tx.dequeue(item.id)?;
             self.inner.slots.forget_run(&run.id);
             return Ok(None);
@@ -639,27 +732,31 @@ impl Engine {
             steps,
             run_id: run.id.clone(),
             attempt: item.attempt,
-            max_attempts: Some(max_attempts(entry)),
+            max_attempts: Some(max_attempts(callee)),
             disable_immediate_execution: run.parallel,
             step_id: item.step_id.clone(),
         };
         let prepared = Prepared {
             item,
             run,
-            entry,
+            callee,
             _lease: lease,
         };
         Ok(Some((prepared, call)))
     }
 
     /// The concurrency limit that applies to a call of this run, with its key evaluated
-    /// on the run's triggering event (once per run; the result is remembered).
+    /// on the run's triggering event (once per run; the result is remembered). A function's
+    /// own failure handler has none: as in Inngest, it copies no flow control.
     fn limit_for(
         &self,
         tx: &Tx<'_>,
-        entry: &FunctionEntry,
+        callee: Callee<'_>,
         run_id: &str,
     ) -> Result<Option<Limit>, StoreError> {
+        let Callee::Function(entry) = callee else {
+            return Ok(None);
+        };
         let Some(concurrency) = entry.config.concurrency else {
             return Ok(None);
         };
@@ -694,25 +791,26 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         let Prepared {
-            item, run, entry, ..
+            item, run, callee, ..
         } = prepared;
+        let callee = *callee;
         tx.dequeue(item.id)?;
-        // The run may have ended while the call was made (a parallel step failed it, say):
-        // what the call reported no longer matters.
+        // A run that ended while its call was in flight (cancelled, or failed by a parallel
+        // step) keeps nothing the call reported.
         let status = tx.run_status(&run.id)?;
-        if status.as_deref().is_none_or(has_ended) {
+        if status.as_deref().is_none_or(is_finished) {
             return Ok(());
         }
 
         match result {
             CallResult::Completed(output) => {
-                self.finish(tx, run, Some(entry), Ok(output.clone()), now)?;
+                self.finish(tx, run, Some(callee), Ok(output.clone()), now)?;
             }
             CallResult::Failed { error, no_retry } => {
-                let last = item.attempt + 1 >= max_attempts(entry);
+                let last = item.attempt + 1 >= max_attempts(callee);
                 if *no_retry || last {
                     let error = json!({"name": error.name(), "message": error.message()});
-                    self.finish(tx, run, Some(entry), Err(error), now)?;
+                    self.finish(tx, run, Some(callee), Err(error), now)?;
                 } else {
                     let retry_after = result_retry_after(error);
                     let delay = retry_delay(item.attempt, retry_after);
@@ -725,7 +823,7 @@ impl Engine {
                     tx.enqueue(&retry)?;
                     tx.update_run(&run.id, "queued", item.attempt, (None, None), now)?;
                     info!(
-                        function = entry.id(),
+                        function = %callee.id(),
                         run_id = %run.id,
                         attempt = item.attempt,
                         ?delay,
@@ -746,8 +844,9 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         let Prepared {
-            item, run, entry, ..
+            item, run, callee, ..
         } = prepared;
+        let function = callee.id();
         if ops.len() > 1 {
             tx.set_parallel(&run.id)?;
         }
@@ -757,14 +856,14 @@ impl Engine {
             match op.op {
                 OpCode::StepRun => {
                     debug!(
-                        function = entry.id(),
+                        function = %function,
                         run_id = %run.id,
                         step = %op.display_name,
                         "step completed"
                     );
                     self.settle_step(tx, &run.id, &op.id, &json!({"data": op.data}), now)?;
                 }
-                OpCode::StepError if item.attempt + 1 < max_attempts(entry) => {
+                OpCode::StepError if item.attempt + 1 < max_attempts(*callee) => {
                     let delay = retry_delay(item.attempt, op.retry_after);
                     let retry = call_item(
                         &run.id,
@@ -775,7 +874,7 @@ impl Engine {
                     tx.enqueue(&retry)?;
                     status = "queued";
                     info!(
-                        function = entry.id(),
+                        function = %function,
                         run_id = %run.id,
                         step = %op.display_name,
                         attempt = item.attempt,
@@ -789,7 +888,7 @@ impl Engine {
                         fields.insert("noRetry".to_owned(), json!(true));
                     }
                     info!(
-                        function = entry.id(),
+                        function = %function,
                         run_id = %run.id,
                         step = %op.display_name,
                         "step failed for good"
@@ -887,12 +986,13 @@ impl Engine {
     }
 
     /// Ends a run: stores its outcome, resumes an invoking parent, and for failures
-    /// emits `inngest/function.failed` (never for a failure handler's own failure).
+    /// emits `inngest/function.failed` (never for the failure of a failure handler, whether
+    /// triggered by that event or declared as a function's own `on_failure`).
     fn finish(
         &self,
         tx: &Tx<'_>,
         run: &RunRow,
-        entry: Option<&FunctionEntry>,
+        callee: Option<Callee<'_>>,
         outcome: Result<Value, Value>,
         now: i64,
     ) -> Result<(), StoreError> {
@@ -906,7 +1006,14 @@ impl Engine {
                 ("failed", json!({"error": error}))
             }
         };
-        info!(function = %run.function_id, run_id = %run.id, status, "run finished");
+        info!(
+            function = %run.function_id,
+            run_id = %run.id,
+            status,
+            attempt = run.attempt,
+            duration_ms = now.saturating_sub(run.created_at),
+            "run finished"
+        );
         self.inner.slots.forget_run(&run.id);
 
         if let (Some(parent), Some(step)) = (&run.parent_run, &run.parent_step) {
@@ -916,7 +1023,7 @@ impl Engine {
         let Err(error) = outcome else {
             return Ok(());
         };
-        if entry.is_some_and(|entry| entry.config.is_failure_handler()) {
+        if callee.is_some_and(Callee::handles_failures) {
             return Ok(());
         }
         let failed = json!({
@@ -952,17 +1059,36 @@ impl Engine {
 /// Makes one claimed call through the runtime's `execute`, as a serve POST would.
 async fn make_call(prepared: Prepared, call: Call, services: &Services) -> Finished {
     let started = Instant::now();
-    let result = execute(prepared.entry, call, services).await;
+    let result = execute(prepared.callee, call, services).await;
+    trace_call(&prepared, &result, started.elapsed());
+    Finished { prepared, result }
+}
+
+/// Logs one call at debug level: the function, the run, the step whose body ran (by the
+/// name written in the function) or the step asked for, the attempt and how long it took.
+fn trace_call(prepared: &Prepared, result: &CallResult, elapsed: Duration) {
+    let ran = match result {
+        CallResult::Steps(ops) => ops.iter().find(|op| {
+            matches!(
+                op.op,
+                OpCode::StepRun | OpCode::StepError | OpCode::StepFailed
+            )
+        }),
+        _ => None,
+    };
+    let step = match ran {
+        Some(op) => op.display_name.as_str(),
+        None => prepared.item.step_id.as_deref().unwrap_or("step"),
+    };
     debug!(
-        function = prepared.entry.id(),
+        function = %prepared.callee.id(),
         run_id = %prepared.run.id,
-        step = prepared.item.step_id.as_deref().unwrap_or("step"),
+        step,
         attempt = prepared.item.attempt,
         status = result.status(),
-        duration_ms = started.elapsed().as_millis() as u64,
+        duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         "call finished"
     );
-    Finished { prepared, result }
 }
 
 /// Sends `step.send_event` events straight into the engine's store.
@@ -1021,13 +1147,28 @@ fn invoked_event(id: &str, data: Value, now: i64) -> Value {
     })
 }
 
-/// Whether a run with this status has ended for good.
-fn has_ended(status: &str) -> bool {
+fn max_attempts(callee: Callee<'_>) -> u32 {
+    callee.retries() + 1
+}
+
+/// Whether a run has ended and must change no more.
+fn is_finished(status: &str) -> bool {
     matches!(status, "completed" | "failed" | "cancelled")
 }
 
-fn max_attempts(entry: &FunctionEntry) -> u32 {
-    entry.config.effective_retries() + 1
+/// Every `cancel_on` entry of every function in `registry`.
+fn cancellations(registry: &'static Registry) -> Vec<(&'static FunctionEntry, &'static Cancel)> {
+    registry
+        .functions()
+        .iter()
+        .flat_map(|entry| {
+            entry
+                .config
+                .cancel_on
+                .iter()
+                .map(move |cancel| (entry, cancel))
+        })
+        .collect()
 }
 
 fn result_retry_after(error: &switchyard_runtime::Error) -> Option<Duration> {

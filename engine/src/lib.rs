@@ -7,7 +7,13 @@
 //! call reports is stored as Inngest stores it: step results memoized as `{"data": ..}`,
 //! planned steps called by id, sleeps as durable timers, waits resumed by later events or
 //! their timeout, invokes as child runs, retries with exponential backoff and jitter (or
-//! `Retry-After`), and runs that fail for good emitting `inngest/function.failed`.
+//! `Retry-After`), and runs that fail for good emitting `inngest/function.failed`, which also
+//! starts the failed function's own failure handler (`on_failure`) as a companion run
+//! `<id>-failure`, once. A failure handler's own failure emits nothing, so failures never
+//! loop. An event named in a function's `cancel_on` ends that function's unfinished runs
+//! whose `if` holds (`event` is the run's event, `async` the new one) within the timeout,
+//! with status `cancelled` and an `inngest/function.cancelled` event; a cancelled run never
+//! reaches a failure handler.
 //!
 //! Calls are made side by side: calls of different runs, and the parallel steps of one run,
 //! up to [`MAX_CALLS_IN_FLIGHT`] at once. A function's `Config::concurrency` limits how many

@@ -46,8 +46,8 @@ pub struct SharedSlots {
 pub struct Lease {
     shared: Arc<SharedSlots>,
     item: i64,
-    function: &'static str,
-    key: Option<String>,
+    /// The function (and key) the call counts against, for limited functions.
+    counted: Option<(&'static str, Option<String>)>,
 }
 
 impl SharedSlots {
@@ -65,7 +65,8 @@ impl SharedSlots {
     }
 
     /// Takes a slot for the queue item if its function's limit allows one more call;
-    /// `None` leaves the item queued for later.
+    /// `None` leaves the item queued for later. Calls without a limit (or with a limit of
+    /// zero, which means none) are only marked as in flight.
     pub fn acquire(
         self: &Arc<Self>,
         item: i64,
@@ -76,7 +77,7 @@ impl SharedSlots {
         if slots.items.contains(&item) {
             return None;
         }
-        let key = match limit {
+        let counted = match limit {
             Some(Limit { limit, key }) if limit > 0 => {
                 let busy = match &key {
                     Some(key) => slots.keys.get(&(function, key.clone())),
@@ -85,21 +86,23 @@ impl SharedSlots {
                 if busy.copied().unwrap_or(0) >= limit {
                     return None;
                 }
-                key
+                Some((function, key))
             }
             _ => None,
         };
 
         slots.items.insert(item);
-        *slots.functions.entry(function).or_default() += 1;
-        if let Some(key) = &key {
-            *slots.keys.entry((function, key.clone())).or_default() += 1;
+        match &counted {
+            Some((function, Some(key))) => {
+                *slots.keys.entry((function, key.clone())).or_default() += 1;
+            }
+            Some((function, None)) => *slots.functions.entry(function).or_default() += 1,
+            None => {}
         }
         Some(Lease {
             shared: Arc::clone(self),
             item,
-            function,
-            key,
+            counted,
         })
     }
 
@@ -120,12 +123,13 @@ impl SharedSlots {
         self.lock().run_keys.remove(run_id);
     }
 
-    fn release(&self, item: i64, function: &'static str, key: Option<String>) {
+    fn release(&self, item: i64, counted: Option<(&'static str, Option<String>)>) {
         let mut slots = self.lock();
         slots.items.remove(&item);
-        decrement(&mut slots.functions, function);
-        if let Some(key) = key {
-            decrement(&mut slots.keys, (function, key));
+        match counted {
+            Some((function, Some(key))) => decrement(&mut slots.keys, (function, key)),
+            Some((function, None)) => decrement(&mut slots.functions, function),
+            None => {}
         }
         drop(slots);
         self.freed.notify_one();
@@ -138,8 +142,7 @@ impl SharedSlots {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        self.shared
-            .release(self.item, self.function, self.key.take());
+        self.shared.release(self.item, self.counted.take());
     }
 }
 
@@ -194,6 +197,20 @@ mod tests {
 
         assert!(acme.is_some() && globex.is_some());
         assert!(acme_again.is_none());
+    }
+
+    #[test]
+    fn leaves_limited_functions_alone_when_counting_unlimited_calls() {
+        let slots = shared();
+
+        let handler = slots.acquire(1, "f", None);
+        let limited = slots.acquire(2, "f", limit(1, None));
+
+        assert!(handler.is_some());
+        assert!(
+            limited.is_some(),
+            "an unlimited call holds none of the slots"
+        );
     }
 
     #[test]

@@ -438,6 +438,31 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The runs of a function that have not ended: queued, running, sleeping or waiting,
+    /// oldest first.
+    pub fn unfinished_runs(&self, function_id: &str) -> Result<Vec<RunRow>, StoreError> {
+        let sql = format!(
+            "{RUN_COLUMNS} WHERE function_id = ?1
+             AND status IN ('queued', 'running', 'sleeping', 'waiting')
+             ORDER BY created_at, rowid"
+        );
+        let mut statement = self.tx.prepare_cached(&sql)?;
+        let rows = statement.query_map(params![function_id], raw_run)?;
+        rows.map(|row| parse_run(row?)).collect()
+    }
+
+    /// Ends a run as cancelled and drops its queued calls and timers, its waits and its
+    /// planned steps.
+    pub fn cancel_run(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE runs SET status = 'cancelled', updated_at = ?2 WHERE id = ?1";
+        self.change(sql, params![id, now])?;
+        for table in ["queue", "waits", "planned"] {
+            let sql = format!("DELETE FROM {table} WHERE run_id = ?1");
+            self.change(&sql, params![id])?;
+        }
+        Ok(())
+    }
+
     /// Marks a run as having seen parallel steps.
     pub fn set_parallel(&self, id: &str) -> Result<(), StoreError> {
         self.change("UPDATE runs SET parallel = 1 WHERE id = ?1", params![id])?;

@@ -1,13 +1,30 @@
 //! Static function configuration: what codegen reads from an event file at build time.
 
-use serde::Serialize;
+use std::time::Duration;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::time_string::format_time_string;
 
 /// Event name Inngest emits when a run fails for good; functions triggered by it are
 /// failure handlers.
 pub const FUNCTION_FAILED_EVENT: &str = "inngest/function.failed";
 
+/// Event name Inngest emits when a run is cancelled, by `cancel_on` or otherwise.
+pub const FUNCTION_CANCELLED_EVENT: &str = "inngest/function.cancelled";
+
+/// What a function's id gets to name its own failure handler: `<id>-failure`.
+pub const FAILURE_SUFFIX: &str = "-failure";
+
+/// How many times a function's own failure handler is retried, as the JS SDK registers it.
+pub const FAILURE_HANDLER_RETRIES: u32 = 1;
+
 /// Event name Inngest uses for runs started by a cron trigger.
 pub const SCHEDULED_TIMER_EVENT: &str = "inngest/scheduled.timer";
+
+/// Event name Inngest uses for runs started by `step.invoke` from another function.
+pub const FUNCTION_INVOKED_EVENT: &str = "inngest/function.invoked";
 
 /// The configuration of one function, written as a `const` in its event file.
 ///
@@ -25,6 +42,8 @@ pub struct Config {
     pub retries: Option<u32>,
     /// How many runs of this function may execute at once.
     pub concurrency: Option<Concurrency>,
+    /// Events that end the function's unfinished runs: Inngest's `cancelOn`.
+    pub cancel_on: &'static [Cancel],
 }
 
 impl Config {
@@ -38,6 +57,7 @@ impl Config {
         triggers: &[],
         retries: None,
         concurrency: None,
+        cancel_on: &[],
     };
 
     /// The name to show for this function: its display name, or its id when that is empty.
@@ -112,6 +132,70 @@ impl Trigger {
     }
 }
 
+/// An event that cancels the unfinished runs of a function: one entry of Inngest's
+/// `cancelOn`.
+///
+/// A later event with this name ends every queued, sleeping or waiting run of the function
+/// for which the `if` expression holds, with `event` bound to the run's triggering event and
+/// `async` to the cancelling one. With a timeout, only runs started at most that long ago are
+/// cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancel {
+    /// The exact name of the cancelling event.
+    pub event: &'static str,
+    /// CEL expression over `event` and `async` that must hold for the run to be cancelled.
+    pub expression: Option<&'static str>,
+    /// How long after a run starts it may still be cancelled; `None` means for its whole life.
+    pub timeout: Option<Duration>,
+}
+
+impl Cancel {
+    /// Cancels on every event with this name.
+    pub const fn event(name: &'static str) -> Cancel {
+        Cancel {
+            event: name,
+            expression: None,
+            timeout: None,
+        }
+    }
+
+    /// Cancels on events with this name for which the CEL expression holds, such as
+    /// `async.data.order_id == event.data.order_id`.
+    pub const fn event_if(name: &'static str, expression: &'static str) -> Cancel {
+        Cancel {
+            event: name,
+            expression: Some(expression),
+            timeout: None,
+        }
+    }
+
+    /// The same cancellation, for runs started at most `within` ago.
+    pub const fn timeout(self, within: Duration) -> Cancel {
+        Cancel {
+            timeout: Some(within),
+            ..self
+        }
+    }
+}
+
+/// Written as Inngest's sync payload has it: `{"event", "if"?, "timeout"?}`, the timeout as
+/// a time string.
+impl Serialize for Cancel {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields =
+            1 + usize::from(self.expression.is_some()) + usize::from(self.timeout.is_some());
+        let mut map = serializer.serialize_map(Some(fields))?;
+        map.serialize_entry("event", self.event)?;
+        if let Some(expression) = self.expression {
+            map.serialize_entry("if", expression)?;
+        }
+        if let Some(timeout) = self.timeout {
+            map.serialize_entry("timeout", &format_time_string(timeout))?;
+        }
+        map.end()
+    }
+}
+
 /// A limit on how many runs execute at once, optionally per value of a key expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Concurrency {
@@ -158,6 +242,25 @@ mod tests {
                 {"event": "a/b"},
                 {"event": "a/c", "if": "event.data.x > 1"},
                 {"cron": "TZ=Europe/Paris 0 9 * * *"}
+            ])
+        );
+    }
+
+    #[test]
+    fn serializes_cancellations_as_the_sync_payload_has_them() {
+        let cancels = [
+            Cancel::event("a/cancelled"),
+            Cancel::event_if("a/cancelled", "async.data.id == event.data.id")
+                .timeout(Duration::from_secs(90 * 60)),
+        ];
+
+        let json = serde_json::to_value(cancels).unwrap();
+
+        assert_eq!(
+            json,
+            json!([
+                {"event": "a/cancelled"},
+                {"event": "a/cancelled", "if": "async.data.id == event.data.id", "timeout": "1h30m"}
             ])
         );
     }

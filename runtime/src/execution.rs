@@ -19,9 +19,10 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use serde_json::Value;
 
+use crate::event_check;
 use crate::op::{Op, OpCode};
 use crate::step::Replay;
-use crate::{Error, ErrorKind, Event, EventSender, FunctionEntry, Invocation, Outbox, Step};
+use crate::{Callee, Error, ErrorKind, Event, EventSender, Invocation, Outbox, Step};
 
 /// The inputs of one call, as parsed from Inngest's request.
 #[derive(Debug, Clone)]
@@ -118,11 +119,37 @@ enum Stop {
     Found,
 }
 
-/// Runs one call of `entry` and decides the response.
-pub async fn execute(entry: &FunctionEntry, call: Call, services: &Services) -> CallResult {
+/// Runs one call of a function (`&FunctionEntry`) or of a function's own failure handler
+/// ([`Callee::FailureHandler`]) and decides the response.
+///
+/// A function refuses an event none of its triggers names; a function's own failure
+/// handler takes any event, as in the JS SDK.
+pub async fn execute<'a>(
+    callee: impl Into<Callee<'a>>,
+    call: Call,
+    services: &Services,
+) -> CallResult {
+    let callee = callee.into();
+    let unexpected = match callee {
+        Callee::Function(entry) => event_check::unexpected_event(entry.config, &call.event.name),
+        Callee::FailureHandler(_) => None,
+    };
+    let handler = callee.handler().ok_or_else(|| {
+        Error::non_retriable(format!("function `{}` has no failure handler", callee.id()))
+    });
+    let handler = match (unexpected, handler) {
+        (None, Ok(handler)) => handler,
+        (Some(error), _) | (None, Err(error)) => {
+            return CallResult::Failed {
+                error,
+                no_retry: true,
+            };
+        }
+    };
+
     let max_attempts = call
         .max_attempts
-        .unwrap_or_else(|| entry.config.effective_retries() + 1)
+        .unwrap_or_else(|| callee.retries() + 1)
         .max(1);
     let replay = Replay {
         app_id: services.app_id.clone(),
@@ -145,7 +172,7 @@ pub async fn execute(entry: &FunctionEntry, call: Call, services: &Services) -> 
     };
     let state = step.replay_state().expect("a replay step has replay state");
     let last_attempt = call.attempt + 1 >= max_attempts;
-    let mut function = pin!(AssertUnwindSafe((entry.handler)(invocation)).catch_unwind());
+    let mut function = pin!(AssertUnwindSafe(handler(invocation)).catch_unwind());
 
     let stop = std::future::poll_fn(|cx| match function.as_mut().poll(cx) {
         Poll::Ready(output) => Poll::Ready(Stop::Returned(output.unwrap_or_else(panicked))),

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{Config, Context, Error, Event, Outbox, Result, Step};
+use crate::{Config, Context, Error, Event, FunctionFailed, Outbox, Result, Step};
 
 /// One durable function: the Rust side of Inngest's `createFunction`.
 ///
@@ -25,6 +25,23 @@ pub trait Function {
 
     /// The function body.
     fn run(ctx: Context<Self::Event>) -> impl Future<Output = Result<Self::Output>> + Send;
+
+    /// The function's own failure handler, Inngest's `onFailure`: runs once when a run of
+    /// this function has failed for good, with the `inngest/function.failed` event.
+    ///
+    /// Declare it only when needed, as `async fn on_failure(ctx: Context<FunctionFailed>)
+    /// -> Result<Value>`: codegen finds it in the `impl Function` and registers it, with one
+    /// retry, as the companion function `<id>-failure`. Without a declaration nothing is
+    /// registered and this default is never called.
+    fn on_failure(ctx: Context<FunctionFailed>) -> impl Future<Output = Result<Value>> + Send {
+        let id = Self::CONFIG.id;
+        drop(ctx);
+        async move {
+            Err(Error::non_retriable(format!(
+                "function `{id}` declares no `on_failure`"
+            )))
+        }
+    }
 }
 
 /// Everything needed to call a function, before its event data is typed.
@@ -67,6 +84,26 @@ pub fn erase<F: Function>(invocation: Invocation) -> BoxFuture<'static, Result<V
 
         serde_json::to_value(output)
             .map_err(|error| Error::new(format!("function output is not JSON: {error}")))
+    })
+}
+
+/// Erases the failure handler of `F` into a [`Handler`]: types the event data as
+/// [`FunctionFailed`] and runs `F::on_failure`.
+///
+/// An event that is not a `function.failed` payload is a non-retriable error.
+pub fn erase_failure<F: Function>(invocation: Invocation) -> BoxFuture<'static, Result<Value>> {
+    Box::pin(async move {
+        let event = typed_event::<FunctionFailed>(invocation.event)?;
+        let ctx = Context {
+            event,
+            events: invocation.events,
+            run_id: invocation.run_id,
+            attempt: invocation.attempt,
+            step: invocation.step,
+            outbox: invocation.outbox,
+        };
+
+        F::on_failure(ctx).await
     })
 }
 

@@ -30,7 +30,8 @@ pub struct InlineOutcome {
     pub deliveries: Vec<Delivery>,
 }
 
-/// Calls function `id` from `registry` with `event`, running all steps inline.
+/// Calls function `id` from `registry` with `event`, running all steps inline; `<id>-failure`
+/// calls the failure handler a function declares.
 ///
 /// A panic in the function is caught and reported as a retriable error.
 ///
@@ -43,9 +44,9 @@ pub async fn invoke_inline(
     id: &str,
     event: Event<Value>,
 ) -> std::result::Result<InlineOutcome, InlineError> {
-    let entry = registry
-        .get(id)
-        .ok_or_else(|| InlineError::UnknownFunction { id: id.to_owned() })?;
+    let unknown = || InlineError::UnknownFunction { id: id.to_owned() };
+    let callee = registry.callee(id).ok_or_else(unknown)?;
+    let handler = callee.handler().ok_or_else(unknown)?;
 
     let outbox = Outbox::new();
     let step = Step::inline(Some(registry), outbox.clone());
@@ -58,7 +59,7 @@ pub async fn invoke_inline(
         outbox: outbox.clone(),
     };
 
-    let output = AssertUnwindSafe((entry.handler)(invocation))
+    let output = AssertUnwindSafe(handler(invocation))
         .catch_unwind()
         .await
         .unwrap_or_else(|panic| Err(Error::new(panic_message(&panic)).with_name("Panic")));

@@ -1,9 +1,10 @@
 //! The runtime that Switchyard event files are written against.
 //!
 //! An event file implements [`Function`] for one unit struct: a [`Config`] that codegen reads
-//! at build time (id, name, triggers, retries, concurrency) and an async `run` that gets a
-//! typed [`Context`]. The generated registry turns every such file into a [`FunctionEntry`];
-//! servers and engines drive those entries through the [`Step`] tool.
+//! at build time (id, name, triggers, retries, concurrency, cancellation) and an async `run`
+//! that gets a typed [`Context`], plus optionally its own failure handler `on_failure`. The
+//! generated registry turns every such file into a [`FunctionEntry`]; servers and engines
+//! drive those entries through the [`Step`] tool.
 //!
 //! ```
 //! use switchyard_runtime::prelude::*;
@@ -32,6 +33,7 @@ mod config;
 mod context;
 mod error;
 mod event;
+mod event_check;
 mod event_sender;
 mod execution;
 mod function;
@@ -46,17 +48,20 @@ pub mod sync;
 mod time_string;
 
 pub use call_request::{parse_call, CallRequestError, ParsedCall};
-pub use config::{Concurrency, Config, Trigger, FUNCTION_FAILED_EVENT, SCHEDULED_TIMER_EVENT};
+pub use config::{
+    Cancel, Concurrency, Config, Trigger, FAILURE_HANDLER_RETRIES, FAILURE_SUFFIX,
+    FUNCTION_CANCELLED_EVENT, FUNCTION_FAILED_EVENT, FUNCTION_INVOKED_EVENT, SCHEDULED_TIMER_EVENT,
+};
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FunctionFailed, SerializedError};
 pub use event_sender::EventSender;
 pub use execution::{execute, Call, CallResult, Services};
-pub use function::{erase, Function, Handler, Invocation};
+pub use function::{erase, erase_failure, Function, Handler, Invocation};
 pub use inline::{invoke_inline, InlineError, InlineOutcome};
 pub use op::{Op, OpCode, Userland};
 pub use outbox::{Delivery, Outbox};
-pub use registry::{Feature, FunctionEntry, Registry};
+pub use registry::{Callee, Feature, FunctionEntry, Registry};
 pub use step::{Invoke, Step, StepOp, StepRecord, WaitForEvent};
 pub use step_id::hash_step_id;
 pub use time_string::format_time_string;
@@ -69,8 +74,8 @@ pub use serde_json;
 /// Everything an event file usually needs, in one import.
 pub mod prelude {
     pub use crate::{
-        Concurrency, Config, Context, Delivery, Error, Event, Function, FunctionFailed, Invoke,
-        Result, Trigger, WaitForEvent,
+        Cancel, Concurrency, Config, Context, Delivery, Error, Event, Function, FunctionFailed,
+        Invoke, Result, Trigger, WaitForEvent,
     };
     /// Awaits two step futures side by side, as `Promise.all` does in Inngest's JS SDK:
     /// replayed, both new steps are reported together as planned steps.

@@ -1,5 +1,8 @@
 //! The registry types that the generated `all_functions.rs` fills in.
 
+use std::borrow::Cow;
+
+use crate::config::{FAILURE_HANDLER_RETRIES, FAILURE_SUFFIX};
 use crate::{Config, Handler};
 
 /// One discovered function: its configuration, where it came from, and its handler.
@@ -15,12 +18,84 @@ pub struct FunctionEntry {
     pub module: &'static str,
     /// The type-erased function.
     pub handler: Handler,
+    /// The function's own failure handler (`on_failure`), when the event file declares one.
+    pub on_failure: Option<Handler>,
 }
 
 impl FunctionEntry {
     /// The function id, unique in the registry.
     pub fn id(&self) -> &'static str {
         self.config.id
+    }
+
+    /// The id of the function's own failure handler, `<id>-failure`, when it declares one.
+    pub fn failure_id(&self) -> Option<String> {
+        self.on_failure
+            .map(|_| format!("{}{FAILURE_SUFFIX}", self.config.id))
+    }
+}
+
+/// What a call runs: a function, or the failure handler it declares.
+///
+/// Inngest knows a function's own failure handler as a function of its own, `<id>-failure`,
+/// triggered by `inngest/function.failed` for that function.
+#[derive(Debug, Clone, Copy)]
+pub enum Callee<'a> {
+    /// The function's `run`.
+    Function(&'a FunctionEntry),
+    /// The function's `on_failure`.
+    FailureHandler(&'a FunctionEntry),
+}
+
+impl<'a> Callee<'a> {
+    /// The function this callee belongs to.
+    pub fn entry(self) -> &'a FunctionEntry {
+        match self {
+            Callee::Function(entry) | Callee::FailureHandler(entry) => entry,
+        }
+    }
+
+    /// The id Inngest knows it by, without the app id: `<id>` or `<id>-failure`.
+    pub fn id(self) -> Cow<'static, str> {
+        match self {
+            Callee::Function(entry) => Cow::Borrowed(entry.config.id),
+            Callee::FailureHandler(entry) => {
+                Cow::Owned(format!("{}{FAILURE_SUFFIX}", entry.config.id))
+            }
+        }
+    }
+
+    /// The handler to call, or `None` for the failure handler of a function that has none.
+    pub fn handler(self) -> Option<Handler> {
+        match self {
+            Callee::Function(entry) => Some(entry.handler),
+            Callee::FailureHandler(entry) => entry.on_failure,
+        }
+    }
+
+    /// How many times a failed call is retried: the function's retries, or one for a
+    /// function's own failure handler.
+    pub fn retries(self) -> u32 {
+        match self {
+            Callee::Function(entry) => entry.config.effective_retries(),
+            Callee::FailureHandler(_) => FAILURE_HANDLER_RETRIES,
+        }
+    }
+
+    /// Whether this callee runs because something failed: a function triggered by
+    /// `inngest/function.failed`, or a function's own failure handler. Its own failure must
+    /// never be reported as another `function.failed`, or failures would loop.
+    pub fn handles_failures(self) -> bool {
+        match self {
+            Callee::Function(entry) => entry.config.is_failure_handler(),
+            Callee::FailureHandler(_) => true,
+        }
+    }
+}
+
+impl<'a> From<&'a FunctionEntry> for Callee<'a> {
+    fn from(entry: &'a FunctionEntry) -> Callee<'a> {
+        Callee::Function(entry)
     }
 }
 
@@ -99,8 +174,122 @@ impl Registry {
         Some(&self.functions[self.by_id[index].1])
     }
 
+    /// The function or failure handler with this id: a function's own id, or
+    /// `<id>-failure` for the failure handler of a function that declares one. A function
+    /// whose id is exactly `id` wins.
+    pub fn callee(&self, id: &str) -> Option<Callee<'static>> {
+        if let Some(entry) = self.get(id) {
+            return Some(Callee::Function(entry));
+        }
+        let entry = self.get(id.strip_suffix(FAILURE_SUFFIX)?)?;
+        entry.on_failure.map(|_| Callee::FailureHandler(entry))
+    }
+
+    /// How many functions Inngest sees: every function plus each function's own failure
+    /// handler, as the sync payload lists them.
+    pub fn inngest_function_count(&self) -> usize {
+        let handlers = self.functions.iter().filter(|f| f.on_failure.is_some());
+        self.functions.len() + handlers.count()
+    }
+
     /// The discovery pattern the registry was generated from.
     pub fn pattern(&self) -> &'static str {
         self.pattern
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::future::BoxFuture;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::{Invocation, Trigger};
+
+    fn answer(_: Invocation) -> BoxFuture<'static, crate::Result<Value>> {
+        Box::pin(async { Ok(Value::Null) })
+    }
+
+    const PLAIN: Config = Config {
+        id: "plain",
+        triggers: &[Trigger::event("a/plain")],
+        ..Config::DEFAULT
+    };
+    const GUARDED: Config = Config {
+        id: "guarded",
+        retries: Some(7),
+        triggers: &[Trigger::event("a/guarded")],
+        ..Config::DEFAULT
+    };
+
+    static ENTRIES: [FunctionEntry; 2] = [
+        FunctionEntry {
+            config: &GUARDED,
+            feature: "a",
+            source: "features/a/events/event-guarded.rs",
+            module: "a_event_guarded",
+            handler: answer,
+            on_failure: Some(answer),
+        },
+        FunctionEntry {
+            config: &PLAIN,
+            feature: "a",
+            source: "features/a/events/event-plain.rs",
+            module: "a_event_plain",
+            handler: answer,
+            on_failure: None,
+        },
+    ];
+    static FEATURES: [Feature; 1] = [Feature {
+        name: "a",
+        functions: &[&ENTRIES[0], &ENTRIES[1]],
+    }];
+    static REGISTRY: Registry = Registry::new(
+        &ENTRIES,
+        &FEATURES,
+        &[("guarded", 0), ("plain", 1)],
+        "features/**/events/event-*.rs",
+    );
+
+    #[test]
+    fn finds_functions_and_the_failure_handlers_they_declare() {
+        let cases = [
+            ("guarded", Some(("guarded", false))),
+            ("guarded-failure", Some(("guarded-failure", true))),
+            ("plain", Some(("plain", false))),
+            ("plain-failure", None),
+            ("guarded-failure-failure", None),
+            ("-failure", None),
+            ("missing", None),
+        ];
+
+        for (id, expected) in cases {
+            let found = REGISTRY.callee(id);
+
+            let found = found.map(|callee| (callee.id().into_owned(), callee.handles_failures()));
+            let expected = expected.map(|(id, handles)| (id.to_owned(), handles));
+            assert_eq!(found, expected, "callee {id:?}");
+        }
+    }
+
+    #[test]
+    fn retries_a_failure_handler_once_whatever_the_function_says() {
+        let function = REGISTRY.callee("guarded").unwrap();
+        let handler = REGISTRY.callee("guarded-failure").unwrap();
+
+        assert_eq!(function.retries(), 7);
+        assert_eq!(handler.retries(), 1);
+        assert_eq!(handler.entry().id(), "guarded");
+        assert_eq!(ENTRIES[0].failure_id().as_deref(), Some("guarded-failure"));
+        assert_eq!(ENTRIES[1].failure_id(), None);
+        assert_eq!(REGISTRY.inngest_function_count(), 3);
+    }
+
+    #[test]
+    fn refuses_to_call_a_failure_handler_that_is_not_declared() {
+        let callee = Callee::FailureHandler(&ENTRIES[1]);
+
+        assert!(callee.handler().is_none());
+        assert!(Callee::from(&ENTRIES[1]).handler().is_some());
     }
 }

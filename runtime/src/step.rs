@@ -333,7 +333,7 @@ impl Step {
             depth: depth + 1,
         };
         let child = Step::with_mode(mode, self.inner.outbox.clone());
-        let event = Event::new("inngest/function.invoked", options.data);
+        let event = Event::new(crate::FUNCTION_INVOKED_EVENT, options.data);
         let invocation = Invocation {
             events: vec![event.clone()],
             event,
@@ -521,33 +521,7 @@ fn from_json<T: DeserializeOwned>(id: &str, value: Value) -> Result<T> {
 /// Formats a time as RFC 3339 in UTC with millisecond precision, as JavaScript's
 /// `Date.toISOString` does, so a `Sleep` op names its wake-up time as the JS SDK does.
 fn rfc3339(time: SystemTime) -> String {
-    let since_epoch = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let seconds = since_epoch.as_secs();
-    let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        since_epoch.subsec_millis()
-    )
-}
-
-/// Converts days since 1970-01-01 into a proleptic Gregorian date.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    humantime::format_rfc3339_millis(time).to_string()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

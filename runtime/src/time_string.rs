@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
-/// Formats `duration` as an Inngest time string, largest units first, zero parts left out.
+/// Formats `duration` as an Inngest time string, largest units first (weeks down to
+/// milliseconds), zero parts left out, as the JS SDK writes whole seconds.
 ///
 /// Sub-millisecond precision is dropped; a zero duration is `0s`.
 pub fn format_time_string(duration: Duration) -> String {
-    const UNITS: [(&str, u128); 5] = [
+    const UNITS: [(&str, u128); 6] = [
+        ("w", 604_800_000),
         ("d", 86_400_000),
         ("h", 3_600_000),
         ("m", 60_000),
@@ -40,7 +42,9 @@ mod tests {
             (Duration::from_secs(2), "2s"),
             (Duration::from_secs(90), "1m30s"),
             (Duration::from_secs(3600), "1h"),
-            (Duration::from_secs(86_400 * 7), "7d"),
+            (Duration::from_secs(86_400 * 6), "6d"),
+            (Duration::from_secs(86_400 * 7), "1w"),
+            (Duration::from_secs(86_400 * 15 + 60), "2w1d1m"),
             (Duration::from_millis(1500), "1s500ms"),
             (Duration::ZERO, "0s"),
         ];

@@ -8,7 +8,8 @@ use futures_executor::block_on;
 use serde_json::{json, Value};
 use switchyard_runtime::prelude::*;
 use switchyard_runtime::{
-    erase, execute, Call, CallResult, FunctionEntry, Op, OpCode, Outbox, Services,
+    erase, erase_failure, execute, Call, CallResult, Callee, FunctionEntry, Op, OpCode, Outbox,
+    Services,
 };
 
 // Calls run on the test's own thread (`block_on`), so per-thread counters keep parallel
@@ -214,6 +215,40 @@ impl Function for Waiting {
     }
 }
 
+/// Charges a card and, when that fails for good, apologises in a step of its own failure
+/// handler.
+struct Guarded;
+
+impl Function for Guarded {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "guarded",
+        triggers: &[Trigger::event("test/guarded")],
+        retries: Some(6),
+        ..Config::DEFAULT
+    };
+
+    async fn run(_ctx: Context<Value>) -> Result<Value> {
+        Err(Error::non_retriable("card stolen"))
+    }
+
+    async fn on_failure(ctx: Context<FunctionFailed>) -> Result<Value> {
+        let failed = &ctx.event.data;
+        let note = ctx
+            .step
+            .run("apologise", || async {
+                if failed.event.data["flaky_apology"] == json!(true) {
+                    return Err(Error::new("mail server down"));
+                }
+                Ok(format!("sorry: {}", failed.error.message))
+            })
+            .await?;
+        Ok(json!({ "note": note, "function_id": failed.function_id }))
+    }
+}
+
 fn entry<F: Function>() -> FunctionEntry {
     FunctionEntry {
         config: Box::leak(Box::new(F::CONFIG)),
@@ -221,7 +256,19 @@ fn entry<F: Function>() -> FunctionEntry {
         source: "features/test/events/event-test.rs",
         module: "test_event_test",
         handler: erase::<F>,
+        on_failure: Some(erase_failure::<F>),
     }
+}
+
+/// The `inngest/function.failed` event for a failed run of `guarded`.
+fn failed_call(data: Value) -> Call {
+    let failed = json!({
+        "function_id": "demo-app-guarded",
+        "run_id": "01HFAILEDRUN",
+        "error": { "name": "NonRetriableError", "message": "card stolen" },
+        "event": { "name": "test/guarded", "data": data },
+    });
+    call("inngest/function.failed", failed)
 }
 
 fn call(name: &str, data: Value) -> Call {
@@ -565,4 +612,80 @@ fn resumes_a_timed_out_wait_with_none() {
         done,
         CallResult::Completed(json!({ "resumed": null, "child": null }))
     );
+}
+
+#[test]
+fn runs_a_declared_failure_handler_with_the_failed_event() {
+    let entry = entry::<Guarded>();
+
+    let (result, calls) = drive_callee(Callee::FailureHandler(&entry), failed_call(json!({})));
+
+    assert_eq!(calls, 2, "one call runs the step, the next completes");
+    assert_eq!(
+        result,
+        CallResult::Completed(json!({
+            "note": "sorry: card stolen",
+            "function_id": "demo-app-guarded"
+        }))
+    );
+}
+
+#[test]
+fn gives_a_failure_handler_two_attempts_by_default() {
+    let entry = entry::<Guarded>();
+    let mut call = failed_call(json!({ "flaky_apology": true }));
+
+    let first = ops(run_callee(Callee::FailureHandler(&entry), &call));
+    call.attempt = 1;
+    let last = ops(run_callee(Callee::FailureHandler(&entry), &call));
+
+    assert_eq!(first[0].op, OpCode::StepError);
+    assert_eq!(last[0].op, OpCode::StepFailed);
+}
+
+#[test]
+fn refuses_an_event_that_is_not_a_failure_to_the_failure_handler() {
+    let entry = entry::<Guarded>();
+
+    let result = run_callee(
+        Callee::FailureHandler(&entry),
+        &call("test/guarded", json!({})),
+    );
+
+    let CallResult::Failed { error, no_retry } = result else {
+        panic!("expected a failure, got {result:?}");
+    };
+    assert!(no_retry);
+    assert!(error.message().contains("invalid data"), "{error}");
+}
+
+#[test]
+fn fails_without_retry_when_no_failure_handler_is_declared() {
+    let entry = FunctionEntry {
+        on_failure: None,
+        ..entry::<Guarded>()
+    };
+
+    let result = run_callee(Callee::FailureHandler(&entry), &failed_call(json!({})));
+
+    assert_eq!(result.status(), 400);
+    assert_eq!(result.no_retry(), Some(true));
+}
+
+fn run_callee(callee: Callee<'_>, call: &Call) -> CallResult {
+    block_on(execute(callee, call.clone(), &services()))
+}
+
+/// As [`drive`], for a callee.
+fn drive_callee(callee: Callee<'_>, mut call: Call) -> (CallResult, usize) {
+    for calls in 1..=10 {
+        let result = run_callee(callee, &call);
+        let CallResult::Steps(ops) = &result else {
+            return (result, calls);
+        };
+        for op in ops {
+            call.steps.insert(op.id.clone(), json!({ "data": op.data }));
+        }
+    }
+    panic!("failure handler did not complete within 10 calls")
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use switchyard_runtime::{Concurrency, FunctionEntry, Registry, Trigger};
 
-use super::{print, CliError, FunctionsArgs};
+use super::{aligned, print, CliError, FunctionsArgs};
 use crate::config::Config;
 use crate::summary::summaries;
 
@@ -38,18 +38,7 @@ pub(super) fn run(
 /// One row per function in registry order, columns aligned, and a count at the end.
 fn table(registry: &Registry) -> String {
     let rows: Vec<[String; 6]> = registry.functions().iter().map(row).collect();
-    let mut widths = HEADERS.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-
-    let mut text = String::new();
-    let headers = HEADERS.map(str::to_owned);
-    for cells in std::iter::once(&headers).chain(&rows) {
-        push_row(&mut text, cells, &widths);
-    }
+    let mut text = aligned(HEADERS, &rows);
 
     let features = registry.features().len();
     text.push_str(&format!(
@@ -79,20 +68,6 @@ fn row(entry: &FunctionEntry) -> [String; 6] {
             .map_or_else(|| "-".to_owned(), describe_concurrency),
         entry.source.to_owned(),
     ]
-}
-
-fn push_row(text: &mut String, cells: &[String; 6], widths: &[usize; 6]) {
-    let last = cells.len() - 1;
-    for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
-        if index == last {
-            text.push_str(cell);
-        } else {
-            let padding = width - cell.chars().count();
-            text.push_str(cell);
-            text.push_str(&" ".repeat(padding + 2));
-        }
-    }
-    text.push('\n');
 }
 
 fn describe_trigger(trigger: &Trigger) -> String {

@@ -1,5 +1,11 @@
-//! `switchyard send <name> --data '{..}'`: sends one event to Inngest's event API and prints
-//! the ids Inngest gave it, one a line.
+//! `switchyard send <name> --data '{..}'`: sends one event and prints the ids it was given,
+//! one a line.
+//!
+//! Where it goes follows the configuration, as `step.send_event` does for an Inngest app:
+//! with no Inngest server configured, to this app's own event API, the embedded engine's
+//! `POST /e/{key}` at `http://127.0.0.1:$PORT` (3000 when `PORT` is unset), so that the
+//! running server stores it and runs what it triggers; otherwise to Inngest's event API at
+//! the configured origin.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,9 +13,9 @@ use std::process::ExitCode;
 use serde_json::Value;
 use switchyard_runtime::Event;
 
-use super::{print, CliError, SendArgs};
-use crate::config::Config;
-use crate::event_api::EventApi;
+use super::{print, CliError, SendArgs, ServeArgs};
+use crate::config::{self, Config};
+use crate::event_api::{EventApi, EventApiError};
 use crate::inngest_api::http_client;
 
 /// Why the event to send is malformed.
@@ -45,9 +51,19 @@ pub enum SendError {
 /// Sends the event `args` describes and prints its ids.
 pub(super) fn run(config: &Config, args: &SendArgs) -> Result<ExitCode, CliError> {
     let event = event(args)?;
-    let api = EventApi::new(config, http_client()?);
+    let mut api = EventApi::new(config, http_client()?);
+    if config.engine {
+        let port = config::serve_port(None, config::env_var)?;
+        api = api.at(format!("http://{}:{port}", ServeArgs::DEFAULT_HOST));
+    }
 
-    let ids = actix_web::rt::System::new().block_on(async move { api.post(&[event]).await })?;
+    let sent = actix_web::rt::System::new().block_on(async { api.post(&[event]).await });
+    let ids = match sent {
+        Err(error @ EventApiError::Unreachable { .. }) if config.engine => {
+            return Err(CliError::NoLocalServer(error));
+        }
+        sent => sent?,
+    };
 
     let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
     print(&text)?;

@@ -1,7 +1,8 @@
 //! POST `/api/inngest`: runs a function, or one of its steps, for Inngest (PROTOCOL.md 1.5).
 //!
 //! The steps of one call: read the body (413 past the cap), verify the signature in cloud
-//! mode (401), answer a trust probe, find the function by `fnId`, parse the call request
+//! mode (401), answer a trust probe, find the function by `fnId` (`<app>-<fn>-failure` names
+//! the failure handler a function declares), parse the call request
 //! (400 naming the field at fault), fetch the run's events and steps when Inngest left them
 //! out (`use_api`), replay the function, and answer:
 //!
@@ -17,12 +18,12 @@ use std::sync::Arc;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use switchyard_runtime::{
-    execute, parse_call, CallResult, FunctionEntry, Outbox, ParsedCall, SerializedError, Services,
+    execute, parse_call, CallResult, Callee, Outbox, ParsedCall, SerializedError, Services,
 };
 use tracing::debug;
 
 use super::{auth, body, headers, AppState};
-use crate::function_id::resolve;
+use crate::function_id::resolve_callee;
 use crate::http_error::HttpError;
 
 /// The query parameters of a call.
@@ -74,8 +75,8 @@ async fn call(
 
     let id = query.fn_id.ok_or(HttpError::MissingFunctionId)?;
     let app_id = &state.config.app_id;
-    let entry =
-        resolve(state.registry, app_id, &id).ok_or_else(|| HttpError::FunctionNotFound {
+    let callee =
+        resolve_callee(state.registry, app_id, &id).ok_or_else(|| HttpError::FunctionNotFound {
             id: id.clone(),
             app_id: app_id.clone(),
         })?;
@@ -83,7 +84,7 @@ async fn call(
     let call = with_run_data(state, parsed).await?;
 
     debug!(
-        function = entry.id(),
+        function = %callee.id(),
         step = call.step_id.as_deref().unwrap_or("step"),
         attempt = call.attempt,
         run_id = %call.run_id,
@@ -95,8 +96,8 @@ async fn call(
         outbox: Outbox::new(),
     };
     let outbox = services.outbox.clone();
-    let result = execute(entry, call, &services).await;
-    log_deliveries(entry, &outbox);
+    let result = execute(callee, call, &services).await;
+    log_deliveries(callee, &outbox);
 
     answer(result)
 }
@@ -159,10 +160,10 @@ fn answer(result: CallResult) -> Result<HttpResponse, HttpError> {
 }
 
 /// Deliveries are recorded, not sent, in this server; log them so they can be seen.
-fn log_deliveries(entry: &FunctionEntry, outbox: &Outbox) {
+fn log_deliveries(callee: Callee<'_>, outbox: &Outbox) {
     for delivery in outbox.entries() {
         debug!(
-            function = entry.id(),
+            function = %callee.id(),
             channel = %delivery.channel,
             to = %delivery.to,
             subject = %delivery.subject,

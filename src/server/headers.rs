@@ -4,7 +4,8 @@
 //! response without `X-Inngest-Sdk` as not coming from an SDK) and which execution protocol
 //! it speaks. A 401 carries none of that, so anonymous callers cannot fingerprint the app.
 
-use actix_web::HttpResponseBuilder;
+use actix_web::http::header;
+use actix_web::{HttpResponse, HttpResponseBuilder};
 
 /// `<name>:v<version>`, sent as `X-Inngest-Sdk` and as the user agent.
 pub const SDK: &str = concat!("switchyard:v", env!("CARGO_PKG_VERSION"));
@@ -62,4 +63,13 @@ pub fn sdk(response: &mut HttpResponseBuilder) -> &mut HttpResponseBuilder {
 /// Adds the only SDK header an unauthenticated response keeps.
 pub fn stripped(response: &mut HttpResponseBuilder) -> &mut HttpResponseBuilder {
     response.insert_header((names::SDK_HANDLED, "true"))
+}
+
+/// Removes every header of a built response but its content type and
+/// `X-Inngest-Sdk-Handled`: what an answer to a request no key verified keeps in cloud mode.
+pub fn strip(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().retain(|name, _| {
+        name == header::CONTENT_TYPE || name.as_str().eq_ignore_ascii_case(names::SDK_HANDLED)
+    });
+    response
 }

@@ -19,7 +19,8 @@ pub const SCHEMA_VERSION: &str = "2024-05-24";
 pub struct Introspection {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: &'static str,
-    /// How many functions the app serves.
+    /// How many functions the app syncs: each function, plus the failure handler of each
+    /// function that declares one (the JS SDK counts them the same way).
     pub function_count: usize,
     /// Whether an event key is configured.
     pub has_event_key: bool,
@@ -73,7 +74,7 @@ impl Introspection {
         let config = &state.config;
         Introspection {
             schema_version: SCHEMA_VERSION,
-            function_count: state.registry.len(),
+            function_count: state.registry.inngest_function_count(),
             has_event_key: config.has_event_key(),
             has_signing_key: config.has_signing_key(),
             has_signing_key_fallback: config.has_signing_key_fallback(),

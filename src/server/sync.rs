@@ -9,7 +9,8 @@
 //! - **In-band** (`X-Inngest-Sync-Kind: in_band`, unless `INNGEST_ALLOW_IN_BAND_SYNC=false`):
 //!   the app answers with its configuration directly. Cloud mode requires a valid signature.
 //!
-//! The answer to a verified request is signed.
+//! The answer to a verified request is signed; in cloud mode the answer to an unsigned one
+//! carries no header that identifies the SDK.
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
@@ -65,6 +66,11 @@ pub(super) async fn put(
             Err(error) => error.error_response(),
         }
     };
+    if key.is_none() && !state.config.is_dev() {
+        // An unsigned out-of-band sync is accepted in cloud mode, but anyone may send one:
+        // the answer must not tell which SDK serves the app.
+        return headers::strip(response);
+    }
     auth::sign(response, key.as_ref(), (state.now)())
 }
 

@@ -158,27 +158,11 @@ pub const ALLOWED: &[Allowed] = &[
                  answers 500, which Inngest retries",
     },
     Allowed {
-        id: "trigger-validation",
-        side: Side::Both,
-        reason: "JS 4.x rejects an event whose name fits none of the function's triggers \
-                 (400 EventValidationError); Inngest only calls a function with a matching, \
-                 invoke or failure event, so we run the function as asked",
-    },
-    Allowed {
         id: "raw-bytes-signature",
         side: Side::Both,
         reason: "we check a signature over the body bytes as received before their canonical \
                  form (PROTOCOL.md 3.2); JS checks the canonical form only, so it refuses a \
                  body signed as sent that is not canonical JSON",
-    },
-    Allowed {
-        id: "unverified-put-headers",
-        side: Side::Ours,
-        // TODO: strip SDK-identifying headers from answers to unsigned requests in cloud
-        // mode, as JS does, then remove this rule; until then an anonymous PUT can tell
-        // which SDK serves the app.
-        reason: "in cloud mode JS answers an unsigned (accepted) out-of-band PUT without its \
-                 SDK headers; we still send them",
     },
 ];
 

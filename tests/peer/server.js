@@ -1,11 +1,12 @@
 // The conformance functions of features/conformance, written with the official Inngest JS
-// SDK: same ids, names, triggers, retries and step ids. The differential tests serve this
+// SDK: same ids, names, triggers, retries, cancellations, failure handlers and step ids. The differential tests serve this
 // app next to ours and send both the same requests.
 //
 // Environment: PORT (required), SWITCHYARD_APP_ID (the app id, default "switchyard"), and
 // Inngest's own variables (INNGEST_DEV, INNGEST_SIGNING_KEY, INNGEST_BASE_URL, ...), which
 // the SDK reads itself.
 
+import { appendFileSync } from "node:fs";
 import { Inngest, NonRetriableError, RetryAfterError } from "inngest";
 import { createServer } from "inngest/node";
 
@@ -27,6 +28,35 @@ const sequential = inngest.createFunction(
     const shout = await step.run("shout", () => greeting.toUpperCase());
     const length = await step.run("measure", () => shout.length);
     return { greeting, shout, length };
+  },
+);
+
+const durable = inngest.createFunction(
+  {
+    id: "conformance-durable",
+    name: "Conformance: logged step bodies",
+    triggers: [{ event: "conformance/durable" }],
+    retries: 2,
+  },
+  async ({ event, step }) => {
+    const n = event.data.n;
+    const record = (name) => {
+      const log = process.env.CONFORMANCE_STEP_LOG;
+      if (log) appendFileSync(log, `${n} ${name}\n`);
+    };
+    const first = await step.run("first", () => {
+      record("first");
+      return n + 1;
+    });
+    const second = await step.run("second", () => {
+      record("second");
+      return first * 2;
+    });
+    const third = await step.run("third", () => {
+      record("third");
+      return second + 3;
+    });
+    return { n, result: third };
   },
 );
 
@@ -167,6 +197,55 @@ const nonRetriableError = inngest.createFunction(
   },
 );
 
+const fragile = inngest.createFunction(
+  {
+    id: "conformance-fragile",
+    name: "Conformance: own failure handler",
+    triggers: [{ event: "conformance/fragile" }],
+    retries: 0,
+    onFailure: async ({ event, step }) => {
+      const failure = event.data;
+      const note = await step.run(
+        "sweep up",
+        () => `${failure.function_id} failed: ${failure.error.message}`,
+      );
+      return { run_id: failure.run_id, note };
+    },
+  },
+  async ({ event, step }) => {
+    const item = event.data.item ?? "nothing";
+    const packed = await step.run("pack", () => {
+      if (event.data.break === true) {
+        throw new NonRetriableError(`${item} broke`);
+      }
+      return `${item} packed`;
+    });
+    return { packed };
+  },
+);
+
+const cancellable = inngest.createFunction(
+  {
+    id: "conformance-cancellable",
+    name: "Conformance: cancelled by an event",
+    triggers: [{ event: "conformance/job.started" }],
+    retries: 1,
+    cancelOn: [
+      {
+        event: "conformance/job.cancelled",
+        if: "async.data.job_id == event.data.job_id",
+        timeout: "1h",
+      },
+    ],
+  },
+  async ({ event, step }) => {
+    const jobId = event.data.job_id;
+    await step.sleep("cool down", "10m");
+    const finished = await step.run("finish", () => `job ${jobId} finished`);
+    return { job_id: jobId, finished };
+  },
+);
+
 const failureHandler = inngest.createFunction(
   {
     id: "conformance-failure-handler",
@@ -199,6 +278,9 @@ if (!Number.isInteger(port) || port <= 0) {
 // The same order as our registry: failure handlers first, then by file name.
 const functions = [
   failureHandler,
+  cancellable,
+  durable,
+  fragile,
   invoke,
   loop,
   nonRetriableError,

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use switchyard::runtime::prelude::*;
-use switchyard::runtime::{erase, Feature, FunctionEntry, Registry};
+use switchyard::runtime::{erase, erase_failure, Feature, FunctionEntry, Registry};
 
 /// Calls of `steps` (code outside its steps runs on every call).
 pub static STEPS_CALLS: AtomicU32 = AtomicU32::new(0);
@@ -146,7 +146,8 @@ impl Function for NonRetriable {
     }
 }
 
-/// Fails outside steps as `data.mode` says: `plain`, `later` (1.5 s delay) or `fatal`.
+/// Fails outside steps as `data.mode` says: `plain`, `later` (1.5 s delay) or `fatal`; its
+/// own failure handler notes the failure in a step.
 pub struct Fails;
 
 impl Function for Fails {
@@ -165,6 +166,17 @@ impl Function for Fails {
             Some("fatal") => Err(Error::non_retriable("Should not retry")),
             _ => Err(Error::new("broken func")),
         }
+    }
+
+    async fn on_failure(ctx: Context<FunctionFailed>) -> Result<Value> {
+        let failed = &ctx.event.data;
+        let note: String = ctx
+            .step
+            .run("note", || async {
+                Ok(format!("{}: {}", failed.function_id, failed.error.message))
+            })
+            .await?;
+        Ok(json!({ "note": note, "run_id": failed.run_id }))
     }
 }
 
@@ -228,7 +240,8 @@ impl Function for Sender {
     }
 }
 
-/// Returns at once; its id is the one C13 is about.
+/// Returns at once; its id is the one C13 is about, and it listens to `app/test.ping`, the
+/// event of the published signature examples.
 pub struct SummarizePages;
 
 impl Function for SummarizePages {
@@ -238,7 +251,10 @@ impl Function for SummarizePages {
     const CONFIG: Config = Config {
         id: "summarize-pages",
         name: "Summarize pages",
-        triggers: &[Trigger::event("app/pages.updated")],
+        triggers: &[
+            Trigger::event("app/pages.updated"),
+            Trigger::event("app/test.ping"),
+        ],
         ..Config::DEFAULT
     };
 
@@ -254,6 +270,7 @@ const fn entry(config: &'static Config, handler: switchyard::runtime::Handler) -
         source: "features/protocol/events/event-test.rs",
         module: "protocol_event_test",
         handler,
+        on_failure: None,
     }
 }
 
@@ -263,7 +280,10 @@ static FUNCTIONS: [FunctionEntry; 10] = [
     entry(&Flaky::CONFIG, erase::<Flaky>),
     entry(&Strict::CONFIG, erase::<Strict>),
     entry(&NonRetriable::CONFIG, erase::<NonRetriable>),
-    entry(&Fails::CONFIG, erase::<Fails>),
+    FunctionEntry {
+        on_failure: Some(erase_failure::<Fails>),
+        ..entry(&Fails::CONFIG, erase::<Fails>)
+    },
     entry(&Panics::CONFIG, erase::<Panics>),
     entry(&Big::CONFIG, erase::<Big>),
     entry(&Sender::CONFIG, erase::<Sender>),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use switchyard_engine::{Engine, FakeClock, Location, RunFilter, RunRow};
 use switchyard_runtime::prelude::*;
-use switchyard_runtime::{erase, Feature, FunctionEntry, Registry};
+use switchyard_runtime::{erase, erase_failure, Feature, FunctionEntry, Registry};
 
 /// 2026-03-10T08:00:00Z, a Tuesday.
 pub const START_MS: i64 = 1_773_129_600_000;
@@ -558,6 +558,135 @@ impl Function for Shared {
     }
 }
 
+/// Charges a card, failing for good when `fatal`; its own failure handler records the
+/// failure, and fails too when `fail_handler`.
+pub struct Guarded;
+
+impl Function for Guarded {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "guarded",
+        triggers: &[Trigger::event("test/guarded")],
+        retries: Some(1),
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<Value> {
+        let fatal = ctx.event.data["fatal"] == json!(true);
+        ctx.step
+            .run("charge", || async move {
+                if fatal {
+                    return Err(Error::non_retriable("card stolen"));
+                }
+                Ok(json!("charged"))
+            })
+            .await
+    }
+
+    async fn on_failure(ctx: Context<FunctionFailed>) -> Result<Value> {
+        let failed = &ctx.event.data;
+        ctx.step
+            .run("record", || async {
+                let attempt = ctx.attempt.to_string();
+                ctx.outbox.deliver(Delivery::chat(
+                    "guarded-failure",
+                    &failed.error.message,
+                    attempt,
+                ));
+                Ok(())
+            })
+            .await?;
+        if failed.event.data["fail_handler"] == json!(true) {
+            return Err(Error::new("handler broke too"));
+        }
+        Ok(json!({ "run_id": failed.run_id, "function_id": failed.function_id }))
+    }
+}
+
+/// Holds a booking: waits up to four hours for its payment (or, with `sleep`, sleeps half an
+/// hour; with `self_cancel`, sends its own cancellation first), then confirms it. A
+/// `test/booking.cancelled` event with the same `id` within two hours cancels it.
+pub struct Booking;
+
+impl Function for Booking {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "booking",
+        triggers: &[Trigger::event("test/booking.created")],
+        cancel_on: &[
+            Cancel::event_if("test/booking.cancelled", "async.data.id == event.data.id")
+                .timeout(Duration::from_secs(2 * 3600)),
+        ],
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<Value> {
+        let data = &ctx.event.data;
+        ctx.step
+            .run("hold", || async {
+                ctx.outbox.deliver(Delivery::email("t", "hold", ""));
+                Ok(())
+            })
+            .await?;
+
+        if data["self_cancel"] == json!(true) {
+            let cancel = Event::new("test/booking.cancelled", json!({ "id": data["id"] }));
+            ctx.step.send_event("cancel-myself", vec![cancel]).await?;
+        } else if data["sleep"] == json!(true) {
+            ctx.step.sleep("nap", Duration::from_secs(1800)).await?;
+        } else {
+            let payment = WaitForEvent {
+                event: "test/booking.paid",
+                timeout: Duration::from_secs(4 * 3600),
+                if_expr: Some("async.data.id == event.data.id"),
+            };
+            ctx.step.wait_for_event::<Value>("payment", payment).await?;
+        }
+
+        ctx.step
+            .run("confirm", || async {
+                ctx.outbox.deliver(Delivery::email("t", "confirm", ""));
+                Ok(())
+            })
+            .await?;
+        Ok(json!({ "confirmed": data["id"] }))
+    }
+
+    async fn on_failure(_ctx: Context<FunctionFailed>) -> Result<Value> {
+        Ok(json!("never for a cancelled run"))
+    }
+}
+
+/// Invokes `booking` for `event.data.id` and reports what came back.
+pub struct BookFor;
+
+impl Function for BookFor {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "book-for",
+        triggers: &[Trigger::event("test/book-for")],
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<Value> {
+        let invoke = Invoke {
+            function_id: "booking",
+            data: json!({ "id": ctx.event.data["id"] }),
+            timeout: None,
+        };
+        match ctx.step.invoke::<Value>("book", invoke).await {
+            Ok(value) => Ok(json!({ "value": value })),
+            Err(error) => Ok(json!({ "error": error.message() })),
+        }
+    }
+}
+
 fn entry<F: Function>() -> FunctionEntry {
     FunctionEntry {
         config: Box::leak(Box::new(F::CONFIG)),
@@ -565,6 +694,15 @@ fn entry<F: Function>() -> FunctionEntry {
         source: "features/test/events/event-test.rs",
         module: "test_event_test",
         handler: erase::<F>,
+        on_failure: None,
+    }
+}
+
+/// The entry of a function that declares its own failure handler.
+fn guarded_entry<F: Function>() -> FunctionEntry {
+    FunctionEntry {
+        on_failure: Some(erase_failure::<F>),
+        ..entry::<F>()
     }
 }
 
@@ -586,6 +724,9 @@ pub fn registry() -> &'static Registry {
             entry::<Looping>(),
             entry::<Impatient>(),
             entry::<BigShop>(),
+            guarded_entry::<Guarded>(),
+            guarded_entry::<Booking>(),
+            entry::<BookFor>(),
             entry::<Limited>(),
             entry::<Keyed>(),
             entry::<Napper>(),

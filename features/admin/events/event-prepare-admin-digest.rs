@@ -62,6 +62,7 @@ impl Function for PrepareAdminDigest {
         ],
         retries: Some(2),
         concurrency: Some(Concurrency::limit(1)),
+        ..Config::DEFAULT
     };
 
     // TODO: scheduled runs should load the previous day's activity from the app's database;

@@ -37,6 +37,7 @@ impl Function for SendAdminDigestChat {
         retries: Some(5),
         // The webhook rejects bursts, so posts go out one at a time.
         concurrency: Some(Concurrency::limit(1)),
+        ..Config::DEFAULT
     };
 
     async fn run(ctx: Context<DigestSummary>) -> Result<Value> {

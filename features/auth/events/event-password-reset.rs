@@ -25,6 +25,7 @@ impl Function for PasswordReset {
         triggers: &[Trigger::event("auth/password.reset-requested")],
         retries: Some(2),
         concurrency: Some(Concurrency::keyed(1, "event.data.user_id")),
+        ..Config::DEFAULT
     };
 
     async fn run(ctx: Context<ResetRequested>) -> Result<Value> {

@@ -1,4 +1,5 @@
-//! Holds a new booking until its payment arrives, confirming it then or releasing it on timeout.
+//! Holds a new booking until its payment arrives, confirming it then or releasing it on timeout;
+//! a `booking/booking.cancelled` event for the booking ends the hold.
 
 use switchyard_runtime::prelude::*;
 
@@ -48,6 +49,11 @@ impl Function for BookingCreated {
         retries: Some(3),
         // One hold at a time per resource, so two bookings cannot grab the same slot.
         concurrency: Some(Concurrency::keyed(1, "event.data.resource")),
+        // A customer who cancels while the hold waits for payment ends the hold at once.
+        cancel_on: &[Cancel::event_if(
+            "booking/booking.cancelled",
+            "async.data.booking_id == event.data.booking_id",
+        )],
     };
 
     async fn run(ctx: Context<Booking>) -> Result<Value> {

@@ -28,6 +28,7 @@ impl Function for WaitForApproval {
         triggers: &[Trigger::event("conformance/approval.requested")],
         retries: Some(0),
         concurrency: Some(Concurrency::keyed(1, "event.data.request_id")),
+        ..Config::DEFAULT
     };
 
     async fn run(ctx: Context<Request>) -> Result<Value> {

@@ -39,6 +39,7 @@ impl Function for PaymentFailed {
         triggers: &[Trigger::event("payment/payment.failed")],
         retries: Some(5),
         concurrency: Some(Concurrency::keyed(1, "event.data.customer.id")),
+        ..Config::DEFAULT
     };
 
     async fn run(ctx: Context<FailedPayment>) -> Result<Value> {

@@ -46,6 +46,7 @@ impl Function for PaymentProcessed {
         triggers: &[Trigger::event("payment/payment.processed")],
         retries: Some(5),
         concurrency: Some(Concurrency::keyed(1, "event.data.customer.id")),
+        ..Config::DEFAULT
     };
 
     async fn run(ctx: Context<Payment>) -> Result<Value> {

@@ -1,4 +1,5 @@
-//! Decides a refund by amount, reason and days since purchase, opening a review ticket if needed.
+//! Decides a refund by amount, reason and days since purchase, opening a review ticket if needed;
+//! a refund that cannot be decided goes to a person.
 
 use switchyard_runtime::prelude::*;
 
@@ -70,6 +71,7 @@ impl Function for RefundInitiated {
         triggers: &[Trigger::event("payment/refund.initiated")],
         retries: Some(2),
         concurrency: Some(Concurrency::keyed(1, "event.data.payment_id")),
+        ..Config::DEFAULT
     };
 
     async fn run(ctx: Context<Refund>) -> Result<Value> {
@@ -116,6 +118,41 @@ impl Function for RefundInitiated {
             "decision": decision,
             "review_ticket": review_ticket,
         }))
+    }
+
+    /// When a refund cannot be decided, even after retries, hands it to a person: support
+    /// hears why, and the customer hears that it will take longer.
+    async fn on_failure(ctx: Context<FunctionFailed>) -> Result<Value> {
+        let failure = &ctx.event.data;
+        let refund = &failure.event.data;
+        let refund_id = refund["refund_id"].as_str().unwrap_or("without an id");
+        let email = refund["customer"]["email"].as_str();
+
+        ctx.step
+            .run("tell-support", || async {
+                let subject = format!("Refund {refund_id} needs a person");
+                let body = format!(
+                    "Deciding it failed ({}): {}",
+                    failure.error.name, failure.error.message
+                );
+                ctx.outbox.deliver(Delivery::chat("support", subject, body));
+                Ok(())
+            })
+            .await?;
+
+        if let Some(email) = email {
+            ctx.step
+                .run("tell-customer", || async {
+                    let subject = format!("Your refund {refund_id}");
+                    let body = "We need a little longer to look at your refund; \
+                                a person from support will write to you within two days.";
+                    ctx.outbox.deliver(Delivery::email(email, subject, body));
+                    Ok(())
+                })
+                .await?;
+        }
+
+        Ok(json!({ "refund_id": refund_id, "customer_told": email.is_some() }))
     }
 }
 

@@ -40,6 +40,7 @@ impl Function for TicketAssigned {
         retries: Some(3),
         // One run per agent at a time, so workload counts are read in order.
         concurrency: Some(Concurrency::keyed(1, "event.data.assignee.id")),
+        ..Config::DEFAULT
     };
 
     async fn run(ctx: Context<Assignment>) -> Result<Value> {
