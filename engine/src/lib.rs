@@ -18,8 +18,9 @@
 //! Calls are made side by side: calls of different runs, and the parallel steps of one run,
 //! up to [`MAX_CALLS_IN_FLIGHT`] at once. A function's `Config::concurrency` limits how many
 //! of its calls (or, with a key, how many of its calls whose runs share the key's value)
-//! execute at once; as in Inngest, a sleeping or waiting run holds no slot, and calls over
-//! the limit stay queued and start, oldest first, as slots free up.
+//! execute at once; as in Inngest, a sleeping or waiting run holds no slot, calls over the
+//! limit stay queued and start, oldest first, as slots free up, and a function's own
+//! failure handler copies no limit.
 //!
 //! A call's outcome is stored in one transaction with the removal of its queue item, so a
 //! step whose result is stored never runs again; a step interrupted by a crash before its
