@@ -22,15 +22,18 @@ use serde_json::{json, Value};
 use support::binary::{get_json, http, scratch_dir, Server};
 use switchyard::registry::REGISTRY;
 use switchyard::runtime::hash_step_id;
-use switchyard_engine::{Engine, Location, RunFilter, SystemClock, DEFAULT_PATH};
+use switchyard_engine::{
+    Engine, Location, RunFilter, SystemClock, DEFAULT_PATH, MAX_CALLS_IN_FLIGHT,
+};
 
 const FUNCTION: &str = "conformance-durable";
 const EVENTS: u64 = 1_000;
 const BATCH: u64 = 100;
 const STEPS: [&str; 3] = ["first", "second", "third"];
 
-/// The engine makes one call at a time, so the kill can cut off at most one step body.
-const CALLS_IN_FLIGHT: usize = 1;
+/// The engine keeps at most this many calls in flight, so the kill can cut off at most
+/// this many step bodies (ran, or returned with their results not yet stored).
+const CALLS_IN_FLIGHT: usize = MAX_CALLS_IN_FLIGHT;
 
 /// Kill once this many step bodies ran: two thirds of them, well inside the work.
 const KILL_AFTER_BODIES: usize = 2_000;

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use serde_json::{json, Value};
 use switchyard_runtime::{
     execute, Call, CallResult, Callee, Cancel, Event, EventSender, FunctionEntry, Op, OpCode,
@@ -19,7 +21,8 @@ use crate::clock::Clock;
 use crate::cron::{CronError, Schedule};
 use crate::ids::ulid;
 use crate::ingest::{self, IngestError, DEDUPE_WINDOW_MS};
-use crate::matcher::{expression_holds, matching_functions};
+use crate::matcher::{expression_holds, expression_key, matching_functions};
+use crate::slots::{Lease, Limit, SharedSlots};
 use crate::store::{Location, QueueItem, RunRow, Store, StoreError, Timer, Tx, WaitRow};
 use crate::timer::{millis, parse_time_string, retry_delay, wake_at};
 
@@ -32,6 +35,16 @@ pub const INVOKED_EVENT: &str = "inngest/function.invoked";
 
 /// How long the background loop sleeps at most before looking for due work again.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// The most calls one driver keeps in flight at once; functions' own concurrency limits
+/// apply below it.
+pub const MAX_CALLS_IN_FLIGHT: usize = 256;
+
+/// The most calls claimed in one transaction; finished calls are stored in the same one.
+const CLAIM_BATCH: usize = 64;
+
+/// How many queue items the claim reads at a time.
+const CLAIM_PAGE: usize = 128;
 
 /// Anything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
@@ -95,18 +108,26 @@ struct Inner {
     clock: Arc<dyn Clock>,
     app_id: String,
     outbox: Outbox,
-    wake: Notify,
+    wake: Arc<Notify>,
+    slots: Arc<SharedSlots>,
     schedules: Vec<(&'static str, &'static str, Schedule)>,
     /// Every cancellation of every function, to check each event against.
     cancels: Vec<(&'static FunctionEntry, &'static Cancel)>,
 }
 
-/// A due call, with everything loaded to make it.
+/// A claimed call: what its outcome is stored against, and the slot it holds.
 struct Prepared {
     item: QueueItem,
     run: RunRow,
     callee: Callee<'static>,
-    call: Call,
+    // Held until the call's outcome is stored; dropping it frees the slot.
+    _lease: Lease,
+}
+
+/// A call that returned, waiting to be stored.
+struct Finished {
+    prepared: Prepared,
+    result: CallResult,
 }
 
 impl Engine {
@@ -134,13 +155,15 @@ impl Engine {
         }
         tx.commit()?;
 
+        let wake = Arc::new(Notify::new());
         let inner = Inner {
             store: Mutex::new(store),
             registry,
             clock,
             app_id: DEFAULT_APP_ID.to_owned(),
             outbox: Outbox::new(),
-            wake: Notify::new(),
+            slots: Arc::new(SharedSlots::new(Arc::clone(&wake))),
+            wake,
             schedules,
             cancels: cancellations(registry),
         };
@@ -324,6 +347,7 @@ impl Engine {
     /// run never reaches a failure handler.
     fn cancel_run(&self, tx: &Tx<'_>, run: &RunRow, now: i64) -> Result<(), StoreError> {
         tx.cancel_run(&run.id, now)?;
+        self.inner.slots.forget_run(&run.id);
         info!(function = %run.function_id, run_id = %run.id, "run cancelled");
 
         let error = json!({
@@ -392,11 +416,12 @@ impl Engine {
             return Ok(());
         }
         if tx.unplan(run_id, hashed_id)? == 0 {
-            let Some(run) = tx.run(run_id)?.filter(|run| !is_finished(&run.status)) else {
+            let status = tx.run_status(run_id)?;
+            if status.as_deref().is_none_or(is_finished) {
                 return Ok(());
-            };
+            }
             tx.enqueue(&call_item(run_id, now, None, 0))?;
-            tx.update_run(run_id, "queued", run.attempt, (None, None), now)?;
+            tx.mark_queued(run_id, now)?;
         }
         Ok(())
     }
@@ -404,41 +429,59 @@ impl Engine {
     /// Makes every call that is due now, including cron fires, until none is left;
     /// returns how many calls were made. Tests move a fake clock between rounds.
     ///
+    /// Calls of different runs (and parallel steps of one run) are made side by side, up
+    /// to [`MAX_CALLS_IN_FLIGHT`] and within each function's concurrency limit; calls over
+    /// a limit stay queued and start, oldest first, as slots free up. Outcomes are stored
+    /// as calls return, many to a transaction, together with the next claims.
+    ///
     /// # Errors
     ///
     /// Returns an error if the database fails; work not yet stored is retried later.
     pub async fn run_until_idle(&self) -> Result<usize, EngineError> {
+        let services = self.services();
+        let mut flight = FuturesUnordered::new();
+        let mut finished: Vec<Finished> = Vec::new();
         let mut calls = 0;
         loop {
-            self.fire_crons()?;
-            let Some(prepared) = self.prepare_next()? else {
+            calls += finished.len();
+            let room = MAX_CALLS_IN_FLIGHT
+                .saturating_sub(flight.len())
+                .min(CLAIM_BATCH);
+            let claimed = self.cycle(std::mem::take(&mut finished), room)?;
+            for (prepared, call) in claimed {
+                flight.push(make_call(prepared, call, &services));
+            }
+
+            let Some(first) = flight.next().await else {
                 return Ok(calls);
             };
-
-            let services = Services {
-                app_id: self.inner.app_id.clone(),
-                events: Some(Arc::new(EngineSender {
-                    inner: Arc::downgrade(&self.inner),
-                })),
-                outbox: self.inner.outbox.clone(),
-            };
-            let started = std::time::Instant::now();
-            let result = execute(prepared.callee, prepared.call.clone(), &services).await;
-            trace_call(&prepared, &result, started.elapsed());
-
-            self.apply(&prepared, result)?;
-            calls += 1;
+            finished.push(first);
+            while let Some(Some(done)) = flight.next().now_or_never() {
+                finished.push(done);
+            }
+            // Let other tasks on this runtime (a server, say) run between rounds.
+            tokio::task::yield_now().await;
         }
     }
 
-    /// Runs forever: makes due calls, then sleeps until new events arrive or the next
-    /// item is due. Errors are logged and retried after a pause.
+    /// Runs forever: makes due calls, then sleeps until new events arrive, a slot frees
+    /// up or the next item is due. Errors are logged and retried after a pause.
     pub async fn run_loop(&self) {
         loop {
-            if let Err(error) = self.run_until_idle().await {
-                warn!(%error, "engine round failed; retrying");
-            }
-            let wait = self.next_wake().unwrap_or(IDLE_POLL).min(IDLE_POLL);
+            let made = match self.run_until_idle().await {
+                Ok(made) => made,
+                Err(error) => {
+                    warn!(%error, "engine round failed; retrying");
+                    0
+                }
+            };
+            let wait = match self.next_wake() {
+                // Work is due but a round made no call: it is held back by calls in
+                // flight elsewhere, so wait for a slot to free up instead of spinning.
+                Some(wait) if wait.is_zero() && made == 0 => IDLE_POLL,
+                Some(wait) => wait.min(IDLE_POLL),
+                None => IDLE_POLL,
+            };
             let _ = tokio::time::timeout(wait, self.inner.wake.notified()).await;
         }
     }
@@ -503,13 +546,47 @@ impl Engine {
         Ok(tx.events(limit)?)
     }
 
-    fn fire_crons(&self) -> Result<(), EngineError> {
-        if self.inner.schedules.is_empty() {
-            return Ok(());
+    /// The services every call of this engine gets.
+    fn services(&self) -> Services {
+        Services {
+            app_id: self.inner.app_id.clone(),
+            events: Some(Arc::new(EngineSender {
+                inner: Arc::downgrade(&self.inner),
+            })),
+            outbox: self.inner.outbox.clone(),
         }
+    }
+
+    /// One transaction: stores the outcome of every finished call, fires due crons and
+    /// timers, and claims up to `room` due calls. If the transaction fails, the finished
+    /// calls' items stay queued and are claimed again.
+    fn cycle(
+        &self,
+        finished: Vec<Finished>,
+        room: usize,
+    ) -> Result<Vec<(Prepared, Call)>, EngineError> {
         let now = self.now();
         let mut store = self.lock();
         let tx = store.begin()?;
+
+        for Finished { prepared, result } in &finished {
+            self.apply(&tx, prepared, result, now)?;
+        }
+        // The finished items are out of the queue in this transaction and no other driver
+        // can claim before it ends, so their slots may serve the claims below.
+        drop(finished);
+        self.fire_crons(&tx, now)?;
+        let claimed = self.claim(&tx, room, now)?;
+        tx.commit()?;
+        drop(store);
+
+        if !claimed.is_empty() {
+            debug!(calls = claimed.len(), "calls claimed");
+        }
+        Ok(claimed)
+    }
+
+    fn fire_crons(&self, tx: &Tx<'_>, now: i64) -> Result<(), StoreError> {
         for (function, cron, schedule) in &self.inner.schedules {
             let Some(next) = tx.cron_next(function, cron)? else {
                 continue;
@@ -533,120 +610,209 @@ impl Engine {
                 "user": {},
             });
             tx.insert_event(&id, &event, None, now)?;
-            self.start_run(&tx, entry, &event, None, now)?;
+            self.start_run(tx, entry, &event, None, now)?;
             info!(function = *function, cron = *cron, "cron fired");
         }
-        tx.commit()?;
         Ok(())
     }
 
-    /// Takes the next due item; timers are turned into memoized results and calls first.
-    fn prepare_next(&self) -> Result<Option<Prepared>, EngineError> {
-        let now = self.now();
-        let mut store = self.lock();
-        loop {
-            let tx = store.begin()?;
-            let Some(item) = tx.next_due(now)? else {
-                return Ok(None);
+    /// Walks the due queue in order (due time, then arrival): fires timers, drops calls
+    /// of runs that ended, and claims calls whose function has a free slot, until `room`
+    /// calls are claimed. Calls over a limit are skipped and keep their place.
+    fn claim(
+        &self,
+        tx: &Tx<'_>,
+        room: usize,
+        now: i64,
+    ) -> Result<Vec<(Prepared, Call)>, StoreError> {
+        let mut claimed = Vec::new();
+        let mut after = (i64::MIN, i64::MIN);
+        // TODO: a long backlog of calls held back by a concurrency limit is read again on
+        // every claim; a queue per function (as Inngest keeps) would skip it in one step.
+        while claimed.len() < room {
+            let page = tx.due_page(now, after, CLAIM_PAGE)?;
+            let Some((last, _)) = page.last() else {
+                break;
             };
+            after = (last.due_at, last.id);
 
-            if let (Some(timer), Some(step)) = (item.timer, &item.memo_id) {
-                tx.dequeue(item.id)?;
-                let value = match timer {
-                    Timer::Sleep => Some(Value::Null),
-                    Timer::WaitTimeout => {
-                        tx.delete_wait(&item.run_id, step)?.then_some(Value::Null)
-                    }
-                    Timer::InvokeTimeout => Some(json!({"error": {
-                        "name": "InngestInvokeTimeoutError",
-                        "message": "timed out waiting for the invoked function to finish",
-                        "noRetry": true,
-                    }})),
-                };
-                if let Some(value) = value {
-                    self.settle_step(&tx, &item.run_id, step, &value, now)?;
+            for (item, function_id) in page {
+                if claimed.len() >= room {
+                    break;
                 }
-                tx.commit()?;
-                continue;
+                if let (Some(timer), Some(step)) = (item.timer, &item.memo_id) {
+                    self.fire_timer(tx, &item, timer, step, now)?;
+                    continue;
+                }
+                let Some(function_id) = function_id else {
+                    tx.dequeue(item.id)?;
+                    continue;
+                };
+                if let Some(prepared) = self.claim_call(tx, item, &function_id, now)? {
+                    claimed.push(prepared);
+                }
             }
+        }
+        Ok(claimed)
+    }
 
-            let Some(mut run) = tx.run(&item.run_id)? else {
-                tx.dequeue(item.id)?;
-                tx.commit()?;
-                continue;
-            };
-            if is_finished(&run.status) {
-                tx.dequeue(item.id)?;
-                tx.commit()?;
-                continue;
-            }
-            let Some(callee) = self.inner.registry.callee(&run.function_id) else {
+    /// Turns a due timer into the memoized result of its step.
+    fn fire_timer(
+        &self,
+        tx: &Tx<'_>,
+        item: &QueueItem,
+        timer: Timer,
+        step: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        tx.dequeue(item.id)?;
+        let value = match timer {
+            Timer::Sleep => Some(Value::Null),
+            Timer::WaitTimeout => tx.delete_wait(&item.run_id, step)?.then_some(Value::Null),
+            Timer::InvokeTimeout => Some(json!({"error": {
+                "name": "InngestInvokeTimeoutError",
+                "message": "timed out waiting for the invoked function to finish",
+                "noRetry": true,
+            }})),
+        };
+        if let Some(value) = value {
+            self.settle_step(tx, &item.run_id, step, &value, now)?;
+        }
+        Ok(())
+    }
+
+    /// Claims one due call if its function has a free slot: loads the run and its steps
+    /// and marks the run running. `None` if the call must wait or was dropped.
+    fn claim_call(
+        &self,
+        tx: &Tx<'_>,
+        item: QueueItem,
+        function_id: &str,
+        now: i64,
+    ) -> Result<Option<(Prepared, Call)>, StoreError> {
+        if self.inner.slots.is_leased(item.id) {
+            return Ok(None);
+        }
+        let Some(callee) = self.inner.registry.callee(function_id) else {
+            tx.dequeue(item.id)?;
+            let run = tx.run(&item.run_id)?;
+            if let Some(run) = run.filter(|run| !is_finished(&run.status)) {
                 let error = json!({"name": "Error", "message": format!(
                     "function `{}` is no longer in the app", run.function_id
                 )});
-                tx.dequeue(item.id)?;
-                self.finish(&tx, &run, None, Err(error), now)?;
-                tx.commit()?;
-                continue;
-            };
+                self.finish(tx, &run, None, Err(error), now)?;
+            }
+            return Ok(None);
+        };
 
-            // TODO: `Config::concurrency` is not read. Calls run one at a time, so no limit
-            // can be exceeded today, but running calls in parallel must enforce it first.
-            let steps: HashMap<String, Value> = tx.steps(&run.id)?.into_iter().collect();
-            tx.update_run(&run.id, "running", item.attempt, (None, None), now)?;
-            tx.commit()?;
-            run.attempt = run.attempt.max(item.attempt);
-
-            let event: Event<Value> = serde_json::from_value(run.event.clone())
-                .unwrap_or_else(|_| Event::new(String::new(), Value::Null));
-            let call = Call {
-                events: vec![event.clone()],
-                event,
-                steps,
-                run_id: run.id.clone(),
-                attempt: item.attempt,
-                max_attempts: Some(max_attempts(callee)),
-                disable_immediate_execution: run.parallel,
-                step_id: item.step_id.clone(),
-            };
-            return Ok(Some(Prepared {
-                item,
-                run,
-                callee,
-                call,
-            }));
+        let limit = self.limit_for(tx, callee, &item.run_id)?;
+        let function = callee.entry().id();
+        let Some(lease) = self.inner.slots.acquire(item.id, function, limit) else {
+            return Ok(None);
+        };
+        let Some(mut run) = tx.run(&item.run_id)? else {
+            tx.dequeue(item.id)?;
+            return Ok(None);
+        };
+        if is_finished(&run.status) {
+            tx.dequeue(item.id)?;
+            self.inner.slots.forget_run(&run.id);
+            return Ok(None);
         }
+
+        let steps: HashMap<String, Value> = tx.steps(&run.id)?.into_iter().collect();
+        tx.mark_running(&run.id, item.attempt, now)?;
+        run.attempt = run.attempt.max(item.attempt);
+
+        let event: Event<Value> = serde_json::from_value(run.event.clone())
+            .unwrap_or_else(|_| Event::new(String::new(), Value::Null));
+        let call = Call {
+            events: vec![event.clone()],
+            event,
+            steps,
+            run_id: run.id.clone(),
+            attempt: item.attempt,
+            max_attempts: Some(max_attempts(callee)),
+            disable_immediate_execution: run.parallel,
+            step_id: item.step_id.clone(),
+        };
+        let prepared = Prepared {
+            item,
+            run,
+            callee,
+            _lease: lease,
+        };
+        Ok(Some((prepared, call)))
     }
 
-    /// Stores what one call reported, in one transaction with the call's removal.
-    fn apply(&self, prepared: &Prepared, result: CallResult) -> Result<(), EngineError> {
-        let now = self.now();
+    /// The concurrency limit that applies to a call of this run, with its key evaluated
+    /// on the run's triggering event (once per run; the result is remembered). A function's
+    /// own failure handler has none: as in Inngest, it copies no flow control.
+    fn limit_for(
+        &self,
+        tx: &Tx<'_>,
+        callee: Callee<'_>,
+        run_id: &str,
+    ) -> Result<Option<Limit>, StoreError> {
+        let Callee::Function(entry) = callee else {
+            return Ok(None);
+        };
+        let Some(concurrency) = entry.config.concurrency else {
+            return Ok(None);
+        };
+        let Some(expression) = concurrency.key else {
+            return Ok(Some(Limit {
+                limit: concurrency.limit,
+                key: None,
+            }));
+        };
+
+        let key = match self.inner.slots.run_key(run_id) {
+            Some(key) => key,
+            None => {
+                let event = tx.run_event(run_id)?.unwrap_or(Value::Null);
+                let key = expression_key(expression, &event);
+                self.inner.slots.remember_run_key(run_id, &key);
+                key
+            }
+        };
+        Ok(Some(Limit {
+            limit: concurrency.limit,
+            key: Some(key),
+        }))
+    }
+
+    /// Stores what one call reported, in the cycle's transaction with the call's removal.
+    fn apply(
+        &self,
+        tx: &Tx<'_>,
+        prepared: &Prepared,
+        result: &CallResult,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let Prepared {
             item, run, callee, ..
         } = prepared;
         let callee = *callee;
-        let mut store = self.lock();
-        let tx = store.begin()?;
         tx.dequeue(item.id)?;
-
-        // A run cancelled while its call was in flight keeps nothing the call reported.
-        let cancelled = tx.run(&run.id)?.is_none_or(|run| run.status == "cancelled");
-        if cancelled {
-            tx.commit()?;
+        // A run that ended while its call was in flight (cancelled, or failed by a parallel
+        // step) keeps nothing the call reported.
+        let status = tx.run_status(&run.id)?;
+        if status.as_deref().is_none_or(is_finished) {
             return Ok(());
         }
 
         match result {
             CallResult::Completed(output) => {
-                self.finish(&tx, run, Some(callee), Ok(output), now)?
+                self.finish(tx, run, Some(callee), Ok(output.clone()), now)?;
             }
             CallResult::Failed { error, no_retry } => {
                 let last = item.attempt + 1 >= max_attempts(callee);
-                if no_retry || last {
+                if *no_retry || last {
                     let error = json!({"name": error.name(), "message": error.message()});
-                    self.finish(&tx, run, Some(callee), Err(error), now)?;
+                    self.finish(tx, run, Some(callee), Err(error), now)?;
                 } else {
-                    let retry_after = result_retry_after(&error);
+                    let retry_after = result_retry_after(error);
                     let delay = retry_delay(item.attempt, retry_after);
                     let retry = call_item(
                         &run.id,
@@ -665,12 +831,8 @@ impl Engine {
                     );
                 }
             }
-            CallResult::Steps(ops) => self.apply_ops(&tx, prepared, &ops, now)?,
+            CallResult::Steps(ops) => self.apply_ops(tx, prepared, ops, now)?,
         }
-
-        tx.commit()?;
-        drop(store);
-        self.inner.wake.notify_one();
         Ok(())
     }
 
@@ -764,10 +926,10 @@ impl Engine {
             }
         }
 
-        if let Some(current) = tx.run(&run.id)? {
-            if current.status == "running" || status != "running" {
-                tx.update_run(&run.id, status, item.attempt, (None, None), now)?;
-            }
+        // A run whose steps ran stays running (it was marked so when claimed) until it
+        // pauses or ends.
+        if status != "running" {
+            tx.update_run(&run.id, status, item.attempt, (None, None), now)?;
         }
         Ok(())
     }
@@ -852,6 +1014,7 @@ impl Engine {
             duration_ms = now.saturating_sub(run.created_at),
             "run finished"
         );
+        self.inner.slots.forget_run(&run.id);
 
         if let (Some(parent), Some(step)) = (&run.parent_run, &run.parent_step) {
             self.settle_step(tx, parent, step, &memo, now)?;
@@ -891,6 +1054,14 @@ impl Engine {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Makes one claimed call through the runtime's `execute`, as a serve POST would.
+async fn make_call(prepared: Prepared, call: Call, services: &Services) -> Finished {
+    let started = Instant::now();
+    let result = execute(prepared.callee, call, services).await;
+    trace_call(&prepared, &result, started.elapsed());
+    Finished { prepared, result }
 }
 
 /// Logs one call at debug level: the function, the run, the step whose body ran (by the

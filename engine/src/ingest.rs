@@ -11,6 +11,12 @@ pub const MAX_EVENTS: usize = 5000;
 /// How long an event `id` deduplicates later events with the same id, in milliseconds.
 pub const DEDUPE_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// The earliest `ts` accepted: 1980-01-01T00:00:00Z in milliseconds, as in Inngest.
+pub const MIN_TS_MS: i64 = 315_532_800_000;
+
+/// The latest `ts` accepted: 2100-01-01T00:00:00Z in milliseconds, as in Inngest.
+pub const MAX_TS_MS: i64 = 4_102_444_800_000;
+
 /// Why a batch of events was refused; each variant names the event's index.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IngestError {
@@ -48,7 +54,8 @@ pub enum IngestError {
 
 /// Checks one batch and returns each event normalised: `data` and `user` objects present
 /// (`_inngest` removed from `data`), `ts` set to `now` when absent or zero. Names under
-/// `inngest/` are reserved for the engine's own events and refused.
+/// `inngest/` are reserved for the engine's own events and refused, and so is a `ts` that is
+/// not a millisecond timestamp between 1980 and 2100 (a timestamp in seconds, say).
 ///
 /// # Errors
 ///
@@ -112,11 +119,19 @@ fn validate_one(index: usize, event: Value, now: i64) -> Result<Value, IngestErr
         Some(Value::String(_)) => {}
         Some(_) => return Err(field("id", "is not a string")),
     }
-    match event.get("ts").map(Value::as_i64) {
+    // A null `ts` is absent, as when Inngest decodes it into a number.
+    let ts = event.get("ts").filter(|ts| !ts.is_null());
+    match ts.map(Value::as_i64) {
         None | Some(Some(0)) => {
             event.insert("ts".to_owned(), Value::from(now));
         }
-        Some(Some(_)) => {}
+        Some(Some(ts)) if (MIN_TS_MS..=MAX_TS_MS).contains(&ts) => {}
+        Some(Some(_)) => {
+            return Err(field(
+                "ts",
+                "is not a millisecond timestamp between 1980 and 2100",
+            ))
+        }
         Some(None) => return Err(field("ts", "is not an integer of milliseconds")),
     }
     Ok(Value::Object(event))
@@ -164,6 +179,18 @@ mod tests {
                 json!({"name": "a/b", "ts": "now"}),
                 "event 1 field `ts` is not an integer",
             ),
+            (
+                json!({"name": "a/b", "ts": 1_773_129_600}),
+                "event 1 field `ts` is not a millisecond timestamp between 1980 and 2100",
+            ),
+            (
+                json!({"name": "a/b", "ts": -5}),
+                "event 1 field `ts` is not a millisecond timestamp",
+            ),
+            (
+                json!({"name": "a/b", "ts": MAX_TS_MS + 1}),
+                "event 1 field `ts` is not a millisecond timestamp",
+            ),
             (json!("a/b"), "event 1 is not an object"),
         ];
 
@@ -175,13 +202,38 @@ mod tests {
 
     #[test]
     fn fills_defaults_and_strips_inngest_data() {
-        let events = vec![json!({"name": "a/b", "data": {"x": 1, "_inngest": {}}, "ts": 0})];
+        let events = vec![
+            json!({"name": "a/b", "data": {"x": 1, "_inngest": {}}, "ts": 0}),
+            json!({"name": "a/b", "ts": null}),
+        ];
 
         let accepted = validate(events, 42).unwrap();
 
         assert_eq!(
             accepted[0],
             json!({"name": "a/b", "data": {"x": 1}, "user": {}, "ts": 42})
+        );
+        assert_eq!(accepted[1]["ts"], json!(42));
+    }
+
+    #[test]
+    fn keeps_timestamps_within_1980_to_2100() {
+        let events = vec![
+            json!({"name": "a/b", "ts": MIN_TS_MS}),
+            json!({"name": "a/b", "ts": 1_773_129_600_000_i64}),
+            json!({"name": "a/b", "ts": MAX_TS_MS}),
+        ];
+
+        let accepted = validate(events, 42).unwrap();
+
+        let stamps: Vec<&Value> = accepted.iter().map(|event| &event["ts"]).collect();
+        assert_eq!(
+            stamps,
+            [
+                &json!(MIN_TS_MS),
+                &json!(1_773_129_600_000_i64),
+                &json!(MAX_TS_MS)
+            ]
         );
     }
 

@@ -15,9 +15,17 @@
 //! with status `cancelled` and an `inngest/function.cancelled` event; a cancelled run never
 //! reaches a failure handler.
 //!
+//! Calls are made side by side: calls of different runs, and the parallel steps of one run,
+//! up to [`MAX_CALLS_IN_FLIGHT`] at once. A function's `Config::concurrency` limits how many
+//! of its calls (or, with a key, how many of its calls whose runs share the key's value)
+//! execute at once; as in Inngest, a sleeping or waiting run holds no slot, calls over the
+//! limit stay queued and start, oldest first, as slots free up, and a function's own
+//! failure handler copies no limit.
+//!
 //! A call's outcome is stored in one transaction with the removal of its queue item, so a
 //! step whose result is stored never runs again; a step interrupted by a crash before its
-//! result was stored runs again on restart, as under Inngest.
+//! result was stored runs again on restart, as under Inngest. The outcomes of calls that
+//! return together share one transaction, with the claims of the next calls.
 //!
 //! State lives at [`DEFAULT_PATH`] (`.switchyard/engine.db` under the working directory)
 //! unless another [`Location`] is given; [`Location::Memory`] is for tests. Cron triggers
@@ -50,12 +58,17 @@ mod engine;
 mod ids;
 mod ingest;
 mod matcher;
+mod slots;
 mod store;
 mod timer;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use cron::{CronError, Schedule};
-pub use engine::{Engine, EngineError, RunDetail, RunFilter, DEFAULT_APP_ID, INVOKED_EVENT};
-pub use ingest::{IngestError, DEDUPE_WINDOW_MS, MAX_EVENTS, MAX_EVENT_BYTES};
+pub use engine::{
+    Engine, EngineError, RunDetail, RunFilter, DEFAULT_APP_ID, INVOKED_EVENT, MAX_CALLS_IN_FLIGHT,
+};
+pub use ingest::{
+    IngestError, DEDUPE_WINDOW_MS, MAX_EVENTS, MAX_EVENT_BYTES, MAX_TS_MS, MIN_TS_MS,
+};
 pub use matcher::{expression_holds, name_matches};
 pub use store::{Location, RunRow, StoreError, DEFAULT_PATH, SCHEMA_VERSION};

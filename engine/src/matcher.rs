@@ -32,9 +32,33 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
 /// Fields the expression reads but the variables lack are null, as in Inngest. Compile
 /// errors, evaluation errors and non-boolean results all count as `false`.
 pub fn expression_holds(expression: &str, variables: &[(&str, &Value)]) -> bool {
-    let Ok(program) = cel::Program::compile(expression) else {
-        return false;
-    };
+    matches!(
+        evaluate(expression, variables),
+        Some(cel::Value::Bool(true))
+    )
+}
+
+/// Evaluates a concurrency key expression over `event` and returns the key as text.
+///
+/// As in Inngest, a string is its own key and any other value is written out (`42`,
+/// `true`, `null`); an expression that fails to compile or evaluate yields `null`, so every
+/// such run shares one key.
+pub fn expression_key(expression: &str, event: &Value) -> String {
+    match evaluate(expression, &[("event", event)]) {
+        Some(cel::Value::String(text)) => text.as_str().to_owned(),
+        Some(cel::Value::Int(number)) => number.to_string(),
+        Some(cel::Value::UInt(number)) => number.to_string(),
+        Some(cel::Value::Float(number)) => number.to_string(),
+        Some(cel::Value::Bool(flag)) => flag.to_string(),
+        Some(cel::Value::Null) | None => "null".to_owned(),
+        Some(other) => format!("{other:?}"),
+    }
+}
+
+/// Runs a CEL expression with missing fields read as null; `None` if it does not compile
+/// or fails to evaluate.
+fn evaluate(expression: &str, variables: &[(&str, &Value)]) -> Option<cel::Value> {
+    let program = cel::Program::compile(expression).ok()?;
     let mut paths = Vec::new();
     select_paths(program.expression(), &mut paths);
 
@@ -44,12 +68,10 @@ pub fn expression_holds(expression: &str, variables: &[(&str, &Value)]) -> bool 
         for path in paths.iter().filter(|path| path[0] == *name) {
             fill_missing(&mut value, &path[1..]);
         }
-        let Ok(value) = cel::to_value(value) else {
-            return false;
-        };
+        let value = cel::to_value(value).ok()?;
         context.add_variable_from_value(*name, value);
     }
-    matches!(program.execute(&context), Ok(cel::Value::Bool(true)))
+    program.execute(&context).ok()
 }
 
 /// Collects every field path the expression reads, such as `["event", "data", "plan"]`.
@@ -208,6 +230,23 @@ mod tests {
         for (expression, expected) in cases {
             let holds = expression_holds(expression, &[("event", &event)]);
             assert_eq!(holds, expected, "{expression}");
+        }
+    }
+
+    #[test]
+    fn turns_key_expressions_into_text_like_inngest() {
+        let event = json!({"data": {"customer": "acme", "n": 7, "vip": true}});
+        let cases = [
+            ("event.data.customer", "acme"),
+            ("event.data.n", "7"),
+            ("event.data.vip", "true"),
+            ("event.data.customer + '-' + string(event.data.n)", "acme-7"),
+            ("event.data.missing", "null"),
+            ("event.data.(", "null"),
+        ];
+
+        for (expression, expected) in cases {
+            assert_eq!(expression_key(expression, &event), expected, "{expression}");
         }
     }
 

@@ -5,9 +5,19 @@
 //! a database of another version, or a file that is not a database, is refused with an
 //! error at open. Every change the engine makes for one event or one call is written in
 //! one transaction, so a crash leaves either all of it or none.
+//!
+//! Durability: the connection uses `synchronous = NORMAL`, under which a commit writes the
+//! transaction to the WAL file without waiting for the disk; the WAL is synced to disk at
+//! each checkpoint. A committed transaction therefore survives a crash of the process
+//! (`kill -9`, a panic, an abort), which is what the engine promises: an accepted event and
+//! a stored step result are never lost when the process dies. A power cut or an operating
+//! system crash may lose the transactions committed since the last checkpoint (the database
+//! itself stays consistent); `synchronous = FULL` would sync on every commit and cost
+//! throughput.
 
 use std::path::{Path, PathBuf};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 
@@ -129,6 +139,9 @@ impl Store {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
             conn.set_prepared_statement_cache_capacity(64);
+            // Plans must not depend on bound values: otherwise SQLite prepares a cached
+            // statement again each time new values are bound to it.
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
             conn.pragma_query_value(None, "user_version", |row| row.get(0))
         };
         let version = prepare(&conn).map_err(|error| open_error(Box::new(error)))?;
@@ -177,7 +190,9 @@ pub struct RunRow {
     pub id: String,
     /// The function's id in the registry.
     pub function_id: String,
-    /// `queued`, `running`, `sleeping`, `waiting`, `completed`, `failed` or `cancelled`.
+    /// `queued` (before its first call, after a pause ends, or before a retry), `running`
+    /// (from its first call on, steps included), `sleeping`, `waiting`, `completed`,
+    /// `failed` or `cancelled`.
     pub status: String,
     /// The highest zero-based attempt any call of the run reached.
     pub attempt: u32,
@@ -262,6 +277,9 @@ pub struct WaitRow {
 }
 
 /// An open transaction with the engine's queries.
+///
+/// Every statement goes through SQLite's prepared statement cache, so a query is parsed
+/// once per connection rather than once per call.
 pub struct Tx<'a> {
     tx: Transaction<'a>,
 }
@@ -276,6 +294,22 @@ impl Tx<'_> {
         Ok(self.tx.commit()?)
     }
 
+    /// Runs a cached statement that changes rows; returns how many it changed.
+    fn change(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+        Ok(self.tx.prepare_cached(sql)?.execute(params)?)
+    }
+
+    /// Runs a cached query that yields at most one row.
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, StoreError> {
+        let mut statement = self.tx.prepare_cached(sql)?;
+        Ok(statement.query_row(params, read).optional()?)
+    }
+
     /// The internal id of an event with this sender id received at or after `since`.
     pub fn event_by_user_id(
         &self,
@@ -283,10 +317,7 @@ impl Tx<'_> {
         since: i64,
     ) -> Result<Option<String>, StoreError> {
         let sql = "SELECT id FROM events WHERE user_id = ?1 AND received_at >= ?2 LIMIT 1";
-        Ok(self
-            .tx
-            .query_row(sql, params![user_id, since], |row| row.get(0))
-            .optional()?)
+        self.one(sql, params![user_id, since], |row| row.get(0))
     }
 
     /// Stores an accepted event.
@@ -300,8 +331,7 @@ impl Tx<'_> {
         let name = body["name"].as_str().unwrap_or_default();
         let sql = "INSERT INTO events (id, name, body, user_id, received_at)
                    VALUES (?1, ?2, ?3, ?4, ?5)";
-        self.tx
-            .execute(sql, params![id, name, body.to_string(), user_id, now])?;
+        self.change(sql, params![id, name, body.to_string(), user_id, now])?;
         Ok(())
     }
 
@@ -319,27 +349,39 @@ impl Tx<'_> {
     pub fn insert_run(&self, run: &RunRow) -> Result<(), StoreError> {
         let sql = "INSERT INTO runs (id, function_id, event, status, attempt, parent_run,
                    parent_step, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?7)";
-        self.tx.prepare_cached(sql)?.execute(params![
-            run.id,
-            run.function_id,
-            run.event.to_string(),
-            run.status,
-            run.parent_run,
-            run.parent_step,
-            run.created_at
-        ])?;
+        self.change(
+            sql,
+            params![
+                run.id,
+                run.function_id,
+                run.event.to_string(),
+                run.status,
+                run.parent_run,
+                run.parent_step,
+                run.created_at
+            ],
+        )?;
         Ok(())
     }
 
     /// One run by id.
     pub fn run(&self, id: &str) -> Result<Option<RunRow>, StoreError> {
         let sql = format!("{RUN_COLUMNS} WHERE id = ?1");
-        let row = self
-            .tx
-            .prepare_cached(&sql)?
-            .query_row(params![id], raw_run)
-            .optional()?;
+        let row = self.one(&sql, params![id], raw_run)?;
         row.map(parse_run).transpose()
+    }
+
+    /// The triggering event of a run, if the run exists.
+    pub fn run_event(&self, id: &str) -> Result<Option<Value>, StoreError> {
+        let sql = "SELECT event FROM runs WHERE id = ?1";
+        let text: Option<String> = self.one(sql, params![id], |row| row.get(0))?;
+        Ok(text.as_deref().map(serde_json::from_str).transpose()?)
+    }
+
+    /// The status of a run, if the run exists.
+    pub fn run_status(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT status FROM runs WHERE id = ?1";
+        self.one(sql, params![id], |row| row.get(0))
     }
 
     /// Recent runs, newest first, optionally of one status and one function.
@@ -374,8 +416,25 @@ impl Tx<'_> {
         let (output, error) = outcome;
         let output = output.map(Value::to_string);
         let error = error.map(Value::to_string);
-        self.tx
-            .execute(sql, params![id, status, attempt, output, error, now])?;
+        self.change(sql, params![id, status, attempt, output, error, now])?;
+        Ok(())
+    }
+
+    /// Marks a run running for a call of attempt `attempt`; the row is written only if
+    /// that changes its status or highest attempt.
+    pub fn mark_running(&self, id: &str, attempt: u32, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE runs SET status = 'running', attempt = MAX(attempt, ?2), updated_at = ?3
+                   WHERE id = ?1 AND (status != 'running' OR attempt < ?2)";
+        self.change(sql, params![id, attempt, now])?;
+        Ok(())
+    }
+
+    /// Marks a sleeping or waiting run queued for its next call. A run between two steps
+    /// stays running, and a run that ended stays ended.
+    pub fn mark_queued(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE runs SET status = 'queued', updated_at = ?2
+                   WHERE id = ?1 AND status IN ('sleeping', 'waiting')";
+        self.change(sql, params![id, now])?;
         Ok(())
     }
 
@@ -396,18 +455,17 @@ impl Tx<'_> {
     /// planned steps.
     pub fn cancel_run(&self, id: &str, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE runs SET status = 'cancelled', updated_at = ?2 WHERE id = ?1";
-        self.tx.execute(sql, params![id, now])?;
+        self.change(sql, params![id, now])?;
         for table in ["queue", "waits", "planned"] {
             let sql = format!("DELETE FROM {table} WHERE run_id = ?1");
-            self.tx.execute(&sql, params![id])?;
+            self.change(&sql, params![id])?;
         }
         Ok(())
     }
 
     /// Marks a run as having seen parallel steps.
     pub fn set_parallel(&self, id: &str) -> Result<(), StoreError> {
-        self.tx
-            .execute("UPDATE runs SET parallel = 1 WHERE id = ?1", params![id])?;
+        self.change("UPDATE runs SET parallel = 1 WHERE id = ?1", params![id])?;
         Ok(())
     }
 
@@ -434,79 +492,80 @@ impl Tx<'_> {
     ) -> Result<bool, StoreError> {
         let sql = "INSERT OR IGNORE INTO steps (run_id, hashed_id, seq, value)
                    VALUES (?1, ?2, (SELECT COUNT(*) FROM steps WHERE run_id = ?1), ?3)";
-        let changed = self
-            .tx
-            .execute(sql, params![run_id, hashed_id, value.to_string()])?;
+        let changed = self.change(sql, params![run_id, hashed_id, value.to_string()])?;
         Ok(changed > 0)
     }
 
     /// Records a step as planned (scheduled to run by id); says whether it was new.
     pub fn plan(&self, run_id: &str, hashed_id: &str) -> Result<bool, StoreError> {
         let sql = "INSERT OR IGNORE INTO planned (run_id, hashed_id) VALUES (?1, ?2)";
-        Ok(self
-            .tx
-            .prepare_cached(sql)?
-            .execute(params![run_id, hashed_id])?
-            > 0)
+        Ok(self.change(sql, params![run_id, hashed_id])? > 0)
     }
 
     /// Forgets a planned step; returns how many planned steps of the run remain.
     pub fn unplan(&self, run_id: &str, hashed_id: &str) -> Result<u32, StoreError> {
         let sql = "DELETE FROM planned WHERE run_id = ?1 AND hashed_id = ?2";
-        self.tx
-            .prepare_cached(sql)?
-            .execute(params![run_id, hashed_id])?;
+        self.change(sql, params![run_id, hashed_id])?;
         let count = "SELECT COUNT(*) FROM planned WHERE run_id = ?1";
-        Ok(self
-            .tx
-            .query_row(count, params![run_id], |row| row.get(0))?)
+        let remaining = self.one(count, params![run_id], |row| row.get(0))?;
+        Ok(remaining.unwrap_or(0))
     }
 
     /// Adds work to the queue.
     pub fn enqueue(&self, item: &QueueItem) -> Result<i64, StoreError> {
         let sql = "INSERT INTO queue (run_id, due_at, step_id, attempt, memo_id, timer)
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-        self.tx.prepare_cached(sql)?.execute(params![
-            item.run_id,
-            item.due_at,
-            item.step_id,
-            item.attempt,
-            item.memo_id,
-            item.timer.map(Timer::code)
-        ])?;
+        self.change(
+            sql,
+            params![
+                item.run_id,
+                item.due_at,
+                item.step_id,
+                item.attempt,
+                item.memo_id,
+                item.timer.map(Timer::code)
+            ],
+        )?;
         Ok(self.tx.last_insert_rowid())
     }
 
-    /// The earliest item due at or before `now`.
-    pub fn next_due(&self, now: i64) -> Result<Option<QueueItem>, StoreError> {
-        let sql = "SELECT id, run_id, due_at, step_id, attempt, memo_id, timer FROM queue
-                   WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 1";
-        Ok(self
-            .tx
-            .query_row(sql, params![now], queue_item)
-            .optional()?)
+    /// Up to `limit` items due at or before `now` that come after `after` (a due time and
+    /// an item id) in queue order, each with the function id of its run (`None` if the run
+    /// is gone).
+    pub fn due_page(
+        &self,
+        now: i64,
+        after: (i64, i64),
+        limit: usize,
+    ) -> Result<Vec<(QueueItem, Option<String>)>, StoreError> {
+        let sql = "SELECT q.id, q.run_id, q.due_at, q.step_id, q.attempt, q.memo_id, q.timer,
+                   r.function_id FROM queue q LEFT JOIN runs r ON r.id = q.run_id
+                   WHERE q.due_at <= ?1 AND (q.due_at, q.id) > (?2, ?3)
+                   ORDER BY q.due_at, q.id LIMIT ?4";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut statement = self.tx.prepare_cached(sql)?;
+        let rows = statement.query_map(params![now, after.0, after.1, limit], |row| {
+            Ok((queue_item(row)?, row.get(7)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// When the earliest queued item is due, if any.
     pub fn earliest_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .tx
-            .query_row("SELECT MIN(due_at) FROM queue", [], |row| row.get(0))?)
+        let earliest = self.one("SELECT MIN(due_at) FROM queue", [], |row| row.get(0))?;
+        Ok(earliest.flatten())
     }
 
     /// Removes an item from the queue.
     pub fn dequeue(&self, id: i64) -> Result<(), StoreError> {
-        self.tx
-            .execute("DELETE FROM queue WHERE id = ?1", params![id])?;
+        self.change("DELETE FROM queue WHERE id = ?1", params![id])?;
         Ok(())
     }
 
     /// Removes the timeout timer of a run's wait.
     pub fn dequeue_wait_timer(&self, run_id: &str, hashed_id: &str) -> Result<(), StoreError> {
         let sql = "DELETE FROM queue WHERE run_id = ?1 AND memo_id = ?2 AND timer = 1";
-        self.tx
-            .prepare_cached(sql)?
-            .execute(params![run_id, hashed_id])?;
+        self.change(sql, params![run_id, hashed_id])?;
         Ok(())
     }
 
@@ -514,12 +573,15 @@ impl Tx<'_> {
     pub fn insert_wait(&self, wait: &WaitRow) -> Result<(), StoreError> {
         let sql = "INSERT OR IGNORE INTO waits (run_id, hashed_id, event_name, expression)
                    VALUES (?1, ?2, ?3, ?4)";
-        self.tx.prepare_cached(sql)?.execute(params![
-            wait.run_id,
-            wait.hashed_id,
-            wait.event_name,
-            wait.expression
-        ])?;
+        self.change(
+            sql,
+            params![
+                wait.run_id,
+                wait.hashed_id,
+                wait.event_name,
+                wait.expression
+            ],
+        )?;
         Ok(())
     }
 
@@ -542,20 +604,13 @@ impl Tx<'_> {
     /// Removes a wait; says whether it was still there.
     pub fn delete_wait(&self, run_id: &str, hashed_id: &str) -> Result<bool, StoreError> {
         let sql = "DELETE FROM waits WHERE run_id = ?1 AND hashed_id = ?2";
-        Ok(self
-            .tx
-            .prepare_cached(sql)?
-            .execute(params![run_id, hashed_id])?
-            > 0)
+        Ok(self.change(sql, params![run_id, hashed_id])? > 0)
     }
 
     /// The stored next fire time of a cron schedule.
     pub fn cron_next(&self, function_id: &str, schedule: &str) -> Result<Option<i64>, StoreError> {
         let sql = "SELECT next_at FROM crons WHERE function_id = ?1 AND schedule = ?2";
-        let next = self
-            .tx
-            .query_row(sql, params![function_id, schedule], |row| row.get(0));
-        Ok(next.optional()?)
+        self.one(sql, params![function_id, schedule], |row| row.get(0))
     }
 
     /// Stores the next fire time of a cron schedule.
@@ -567,8 +622,7 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         let sql = "INSERT INTO crons (function_id, schedule, next_at) VALUES (?1, ?2, ?3)
                    ON CONFLICT (function_id, schedule) DO UPDATE SET next_at = ?3";
-        self.tx
-            .execute(sql, params![function_id, schedule, next_at])?;
+        self.change(sql, params![function_id, schedule, next_at])?;
         Ok(())
     }
 }

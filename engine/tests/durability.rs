@@ -163,3 +163,34 @@ async fn the_background_loop_completes_runs_it_is_told_about() {
 
     assert_eq!(status, "completed");
 }
+
+#[tokio::test]
+async fn an_interrupted_driver_loses_nothing_and_reruns_only_unstored_steps() {
+    let db = TempDb::new("interrupted");
+    let clock = FakeClock::new(START_MS);
+    let events: Vec<_> = (0..30)
+        .map(|n| json!({"name": "test/shared", "data": {"n": n}}))
+        .collect();
+
+    let first = db.open(&clock);
+    first.send_events(events).unwrap();
+    let cut = Duration::from_millis(15);
+    let interrupted = tokio::time::timeout(cut, first.run_until_idle()).await;
+    let stored: usize = runs_of(&first, "shared")
+        .iter()
+        .map(|run| first.run(&run.id).unwrap().unwrap().steps.len())
+        .sum();
+    drop(first);
+    let second = db.open(&clock);
+    second.run_until_idle().await.unwrap();
+
+    assert!(interrupted.is_err(), "the driver was cut off mid-flight");
+    let runs = runs_of(&second, "shared");
+    assert_eq!(runs.len(), 30);
+    assert!(runs.iter().all(|run| run.status == "completed"));
+    assert_eq!(
+        subjects(&second).len(),
+        2 * 30 - stored,
+        "every step not stored before the cut runs once, no stored step runs again"
+    );
+}

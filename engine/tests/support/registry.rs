@@ -4,7 +4,9 @@
 // Each test file uses only some of these helpers.
 #![allow(dead_code)]
 
-use std::sync::{Arc, OnceLock};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -367,6 +369,195 @@ impl Function for BigShop {
     }
 }
 
+/// Counts how many step bodies are running at once, and the most that ever were.
+pub struct Gauge {
+    now: AtomicUsize,
+    max: AtomicUsize,
+}
+
+impl Gauge {
+    /// A gauge at zero.
+    pub const fn new() -> Gauge {
+        Gauge {
+            now: AtomicUsize::new(0),
+            max: AtomicUsize::new(0),
+        }
+    }
+
+    /// The most bodies that ran at once so far.
+    pub fn max(&self) -> usize {
+        self.max.load(Ordering::SeqCst)
+    }
+
+    /// Runs `body` counted as in flight, after a short real pause so that calls made side
+    /// by side overlap.
+    async fn hold<T>(&self, body: impl FnOnce() -> T) -> T {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let value = body();
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        value
+    }
+}
+
+/// Per-key gauges: how many bodies of each key ran at once at most.
+pub struct KeyGauges(Mutex<BTreeMap<String, (usize, usize)>>);
+
+impl KeyGauges {
+    /// No keys seen yet.
+    pub const fn new() -> KeyGauges {
+        KeyGauges(Mutex::new(BTreeMap::new()))
+    }
+
+    /// The most bodies that ran at once for each key, by key.
+    pub fn max_by_key(&self) -> Vec<(String, usize)> {
+        let counts = self.0.lock().unwrap();
+        counts
+            .iter()
+            .map(|(key, (_, max))| (key.clone(), *max))
+            .collect()
+    }
+
+    fn enter(&self, key: &str) {
+        let mut counts = self.0.lock().unwrap();
+        let slot = counts.entry(key.to_owned()).or_default();
+        slot.0 += 1;
+        slot.1 = slot.1.max(slot.0);
+    }
+
+    fn leave(&self, key: &str) {
+        let mut counts = self.0.lock().unwrap();
+        if let Some(slot) = counts.get_mut(key) {
+            slot.0 -= 1;
+        }
+    }
+}
+
+/// Bodies of [`Limited`] in flight.
+pub static LIMITED: Gauge = Gauge::new();
+
+/// At most three calls at once; two steps that take a moment each.
+pub struct Limited;
+
+impl Function for Limited {
+    type Event = Value;
+    type Output = ();
+
+    const CONFIG: Config = Config {
+        id: "limited",
+        triggers: &[Trigger::event("test/limited")],
+        concurrency: Some(Concurrency::limit(3)),
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<()> {
+        for name in ["first", "second"] {
+            ctx.step.run(name, || LIMITED.hold(|| Ok(()))).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Bodies of [`Keyed`] in flight, in all and per customer.
+pub static KEYED: Gauge = Gauge::new();
+/// Bodies of [`Keyed`] in flight per customer.
+pub static KEYED_BY_CUSTOMER: KeyGauges = KeyGauges::new();
+
+/// At most two calls at once per customer; two steps that take a moment each.
+pub struct Keyed;
+
+impl Function for Keyed {
+    type Event = Value;
+    type Output = ();
+
+    const CONFIG: Config = Config {
+        id: "keyed",
+        triggers: &[Trigger::event("test/keyed")],
+        concurrency: Some(Concurrency::keyed(2, "event.data.customer")),
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<()> {
+        let customer = ctx.event.data["customer"].as_str().unwrap_or("none");
+        for name in ["first", "second"] {
+            ctx.step
+                .run(name, || async {
+                    KEYED_BY_CUSTOMER.enter(customer);
+                    KEYED.hold(|| KEYED_BY_CUSTOMER.leave(customer)).await;
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// One call at once; a step, an hour's sleep, then another step, each recording `n`.
+pub struct Napper;
+
+impl Function for Napper {
+    type Event = Value;
+    type Output = ();
+
+    const CONFIG: Config = Config {
+        id: "napper",
+        triggers: &[Trigger::event("test/nap")],
+        concurrency: Some(Concurrency::limit(1)),
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<()> {
+        let n = ctx.event.data["n"].clone();
+        ctx.step
+            .run("before", || async {
+                ctx.outbox
+                    .deliver(Delivery::email("t", format!("before {n}"), ""));
+                Ok(())
+            })
+            .await?;
+        ctx.step.sleep("nap", Duration::from_secs(3600)).await?;
+        ctx.step
+            .run("after", || async {
+                ctx.outbox
+                    .deliver(Delivery::email("t", format!("after {n}"), ""));
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// Bodies of [`Shared`] in flight.
+pub static SHARED: Gauge = Gauge::new();
+
+/// At most two calls at once, whichever driver makes them; each body records a delivery.
+pub struct Shared;
+
+impl Function for Shared {
+    type Event = Value;
+    type Output = ();
+
+    const CONFIG: Config = Config {
+        id: "shared",
+        triggers: &[Trigger::event("test/shared")],
+        concurrency: Some(Concurrency::limit(2)),
+        ..Config::DEFAULT
+    };
+
+    async fn run(ctx: Context<Value>) -> Result<()> {
+        for name in ["first", "second"] {
+            ctx.step
+                .run(name, || async {
+                    SHARED.hold(|| ()).await;
+                    ctx.outbox.deliver(Delivery::email("t", name, ""));
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 /// Charges a card, failing for good when `fatal`; its own failure handler records the
 /// failure, and fails too when `fail_handler`.
 pub struct Guarded;
@@ -536,6 +727,10 @@ pub fn registry() -> &'static Registry {
             guarded_entry::<Guarded>(),
             guarded_entry::<Booking>(),
             entry::<BookFor>(),
+            entry::<Limited>(),
+            entry::<Keyed>(),
+            entry::<Napper>(),
+            entry::<Shared>(),
         ]));
         let mut by_id: Vec<(&'static str, usize)> = functions
             .iter()
@@ -577,6 +772,7 @@ pub async fn settle(engine: &Engine, clock: &FakeClock, step: Duration, rounds: 
 pub fn runs_of(engine: &Engine, function: &str) -> Vec<RunRow> {
     let filter = RunFilter {
         function_id: Some(function.to_owned()),
+        limit: u32::MAX,
         ..RunFilter::default()
     };
     let mut runs = engine.runs(&filter).unwrap();
