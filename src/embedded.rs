@@ -33,8 +33,6 @@ impl Embedded {
         registry: &'static Registry,
         app_id: &str,
     ) -> Result<Embedded, EngineError> {
-        // TODO: the engine records every delivery in an in-memory outbox that nothing
-        // drains, so a server that runs for weeks grows with each email and chat message.
         let engine = Engine::open(location.clone(), registry, Arc::new(SystemClock))?;
         Ok(Embedded {
             engine: engine.with_app_id(app_id),

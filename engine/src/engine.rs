@@ -31,7 +31,11 @@ use crate::timer::{millis, parse_time_string, retry_delay, wake_at};
 pub const DEFAULT_APP_ID: &str = "switchyard";
 
 /// The event name of runs started by `step.invoke` or [`Engine::invoke`].
-pub const INVOKED_EVENT: &str = "inngest/function.invoked";
+pub const INVOKED_EVENT: &str = switchyard_runtime::FUNCTION_INVOKED_EVENT;
+
+/// How many deliveries the engine's outbox keeps: the latest ones, so that a server that
+/// runs for weeks does not grow with every email and chat message its functions send.
+pub const OUTBOX_LIMIT: usize = 10_000;
 
 /// How long the background loop sleeps at most before looking for due work again.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -161,7 +165,7 @@ impl Engine {
             registry,
             clock,
             app_id: DEFAULT_APP_ID.to_owned(),
-            outbox: Outbox::new(),
+            outbox: Outbox::keeping_last(OUTBOX_LIMIT),
             slots: Arc::new(SharedSlots::new(Arc::clone(&wake))),
             wake,
             schedules,
@@ -185,7 +189,8 @@ impl Engine {
         self
     }
 
-    /// The outbox every function's deliveries are recorded in.
+    /// The outbox every function's deliveries are recorded in; it keeps the latest
+    /// [`OUTBOX_LIMIT`].
     pub fn outbox(&self) -> Outbox {
         self.inner.outbox.clone()
     }

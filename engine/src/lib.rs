@@ -66,6 +66,7 @@ pub use clock::{Clock, FakeClock, SystemClock};
 pub use cron::{CronError, Schedule};
 pub use engine::{
     Engine, EngineError, RunDetail, RunFilter, DEFAULT_APP_ID, INVOKED_EVENT, MAX_CALLS_IN_FLIGHT,
+    OUTBOX_LIMIT,
 };
 pub use ingest::{
     IngestError, DEDUPE_WINDOW_MS, MAX_EVENTS, MAX_EVENT_BYTES, MAX_TS_MS, MIN_TS_MS,
