@@ -325,6 +325,25 @@ async fn answers_405_to_other_methods_naming_the_allowed_one() {
 }
 
 #[actix_web::test]
+async fn shows_what_functions_would_have_delivered_newest_first() {
+    let (state, engine) = app_with_engine(&[]);
+    let sample = include_str!("../features/auth/samples/sign-up-welcome-email.json");
+
+    send(&state, post_events("key", sample)).await;
+    engine.run_until_idle().await.unwrap();
+    let (status, _, all) = send(&state, get("/api/engine/outbox")).await;
+    let (_, _, one) = send(&state, get("/api/engine/outbox?limit=1")).await;
+
+    assert_eq!(status, 200);
+    let deliveries = all["deliveries"].as_array().unwrap();
+    assert!(!deliveries.is_empty(), "{all}");
+    let recorded = engine.outbox().entries();
+    assert_eq!(deliveries.len(), recorded.len());
+    assert_eq!(deliveries[0]["to"], recorded.last().unwrap().to.as_str());
+    assert_eq!(one["deliveries"].as_array().map(Vec::len), Some(1));
+}
+
+#[actix_web::test]
 async fn serves_none_of_it_without_the_engine() {
     let state = AppState::new(config(&[("INNGEST_DEV", "1")]), &REGISTRY).unwrap();
     let requests = [
@@ -332,6 +351,7 @@ async fn serves_none_of_it_without_the_engine() {
         get("/api/engine/runs"),
         get("/api/engine/runs/01A"),
         get("/api/engine/events"),
+        get("/api/engine/outbox"),
     ];
 
     for request in requests {

@@ -6,6 +6,9 @@
 //!   value is a 400 naming the parameter.
 //! - `GET /api/engine/runs/{id}`: one run with its steps, or 404 naming the id.
 //! - `GET /api/engine/events`: `{"events": [..]}`, newest first, with `?limit=`.
+//! - `GET /api/engine/outbox`: `{"deliveries": [..]}`, what functions would have sent,
+//!   newest first, with `?limit=`; the engine keeps the latest
+//!   [`OUTBOX_LIMIT`](switchyard_engine::OUTBOX_LIMIT) in memory only.
 //!
 //! Runs are shown as `switchyard runs --json` shows them ([`crate::runs`]).
 
@@ -27,7 +30,7 @@ struct ListQuery {
 }
 
 /// The engine's endpoints, each with and without a trailing slash.
-pub(super) fn resources() -> [Resource; 3] {
+pub(super) fn resources() -> [Resource; 4] {
     [
         web::resource(["/api/engine/runs", "/api/engine/runs/"])
             .route(web::get().to(list_runs))
@@ -37,6 +40,9 @@ pub(super) fn resources() -> [Resource; 3] {
             .default_service(method_not_allowed("GET")),
         web::resource(["/api/engine/events", "/api/engine/events/"])
             .route(web::get().to(list_events))
+            .default_service(method_not_allowed("GET")),
+        web::resource(["/api/engine/outbox", "/api/engine/outbox/"])
+            .route(web::get().to(list_deliveries))
             .default_service(method_not_allowed("GET")),
     ]
 }
@@ -82,6 +88,24 @@ async fn list_events(
     let events = with_engine(&state, &request, move |engine| engine.events(limit)).await?;
 
     Ok(HttpResponse::Ok().json(json!({ "events": events })))
+}
+
+async fn list_deliveries(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, HttpError> {
+    let query = read_query(&request);
+    let limit = runs::limit(query.limit.as_deref(), DEFAULT_LIMIT)?;
+
+    let deliveries = with_engine(&state, &request, move |engine| {
+        let mut deliveries = engine.outbox().entries();
+        deliveries.reverse();
+        deliveries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(deliveries)
+    })
+    .await?;
+
+    Ok(HttpResponse::Ok().json(json!({ "deliveries": deliveries })))
 }
 
 /// The listing parameters; a query string that does not parse counts as empty.
