@@ -492,7 +492,10 @@ fn email_verified_with_an_unknown_plan_is_not_retried() {
 
     let outcome = run("email-verified", event);
 
-    assert_non_retriable(&outcome, "`auth/user.email-verified` has invalid data");
+    assert_non_retriable(
+        &outcome,
+        "`auth/user.email-verified` has invalid data at `data.plan`",
+    );
 }
 
 #[test]
@@ -734,7 +737,10 @@ fn ticket_with_an_unknown_priority_is_not_retried() {
 
     let outcome = run("ticket-created", event);
 
-    assert_non_retriable(&outcome, "`ticket/ticket.created` has invalid data");
+    assert_non_retriable(
+        &outcome,
+        "`ticket/ticket.created` has invalid data at `data.priority`",
+    );
 }
 
 #[test]

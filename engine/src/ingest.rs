@@ -112,8 +112,12 @@ fn validate_one(index: usize, event: Value, now: i64) -> Result<Value, IngestErr
         Some(Value::Object(_)) => {}
         Some(_) => return Err(field("user", "is not an object")),
     }
+    // An empty id is no id, as under Inngest: it must not make every such event a repeat.
     match event.get("id") {
         None | Some(Value::Null) => {
+            event.remove("id");
+        }
+        Some(Value::String(id)) if id.is_empty() => {
             event.remove("id");
         }
         Some(Value::String(_)) => {}
@@ -214,6 +218,19 @@ mod tests {
             json!({"name": "a/b", "data": {"x": 1}, "user": {}, "ts": 42})
         );
         assert_eq!(accepted[1]["ts"], json!(42));
+    }
+
+    #[test]
+    fn treats_an_empty_id_as_no_id() {
+        let events = vec![
+            json!({"name": "a/b", "id": ""}),
+            json!({"name": "a/b", "id": "x"}),
+        ];
+
+        let accepted = validate(events, 42).unwrap();
+
+        assert_eq!(accepted[0].get("id"), None);
+        assert_eq!(accepted[1]["id"], "x");
     }
 
     #[test]

@@ -108,8 +108,18 @@ pub fn erase_failure<F: Function>(invocation: Invocation) -> BoxFuture<'static, 
 }
 
 fn typed_event<T: DeserializeOwned>(event: Event<Value>) -> Result<Event<T>> {
-    let data = serde_json::from_value(event.data).map_err(|error| {
-        Error::non_retriable(format!("event `{}` has invalid data: {error}", event.name))
+    let data = serde_path_to_error::deserialize(event.data).map_err(|error| {
+        let path = error.path().to_string();
+        let error = error.into_inner();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at `data.{path}`")
+        };
+        Error::non_retriable(format!(
+            "event `{}` has invalid data{at}: {error}",
+            event.name
+        ))
     })?;
 
     Ok(Event {
