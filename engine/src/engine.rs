@@ -67,6 +67,18 @@ pub enum EngineError {
         /// The parse error.
         source: CronError,
     },
+    /// A CEL expression of a function's configuration does not compile.
+    #[error("function `{function}` has a {place} that is not valid CEL: `{expression}`: {reason}")]
+    Expression {
+        /// The function's id.
+        function: String,
+        /// Where the expression is: a trigger's `if`, a `cancel_on` `if` or a concurrency key.
+        place: &'static str,
+        /// The expression as written.
+        expression: String,
+        /// The compiler's message.
+        reason: String,
+    },
 }
 
 /// Which runs to list.
@@ -140,12 +152,14 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// Returns an error if the database cannot be opened or a cron trigger does not parse.
+    /// Returns an error if the database cannot be opened, a cron trigger does not parse or
+    /// a CEL expression does not compile.
     pub fn open(
         location: Location,
         registry: &'static Registry,
         clock: Arc<dyn Clock>,
     ) -> Result<Engine, EngineError> {
+        check_expressions(registry)?;
         let mut store = Store::open(&location)?;
         let schedules = parse_schedules(registry)?;
 
@@ -1162,6 +1176,38 @@ fn is_finished(status: &str) -> bool {
 }
 
 /// Every `cancel_on` entry of every function in `registry`.
+/// Compiles every CEL expression of the registry, so that a broken one stops the start
+/// instead of silently never matching.
+fn check_expressions(registry: &Registry) -> Result<(), EngineError> {
+    for entry in registry.functions() {
+        let config = entry.config;
+        let triggers = config.triggers.iter().filter_map(|trigger| match trigger {
+            Trigger::Event { expression, .. } => expression.map(|e| ("trigger `if`", e)),
+            Trigger::Cron { .. } => None,
+        });
+        let cancels = config
+            .cancel_on
+            .iter()
+            .filter_map(|cancel| cancel.expression.map(|e| ("`cancel_on` `if`", e)));
+        let key = config
+            .concurrency
+            .and_then(|concurrency| concurrency.key)
+            .map(|e| ("concurrency key", e));
+
+        for (place, expression) in triggers.chain(cancels).chain(key) {
+            if let Some(reason) = crate::matcher::expression_error(expression) {
+                return Err(EngineError::Expression {
+                    function: entry.id().to_owned(),
+                    place,
+                    expression: expression.to_owned(),
+                    reason,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn cancellations(registry: &'static Registry) -> Vec<(&'static FunctionEntry, &'static Cancel)> {
     registry
         .functions()

@@ -55,6 +55,13 @@ pub fn expression_key(expression: &str, event: &Value) -> String {
     }
 }
 
+/// Why a CEL expression does not compile, or `None` when it does.
+pub fn expression_error(expression: &str) -> Option<String> {
+    cel::Program::compile(expression)
+        .err()
+        .map(|error| error.to_string())
+}
+
 /// Runs a CEL expression with missing fields read as null; `None` if it does not compile
 /// or fails to evaluate.
 fn evaluate(expression: &str, variables: &[(&str, &Value)]) -> Option<cel::Value> {

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
-use support::registry::{registry, runs_of, subjects, START_MS};
+use serde_json::{json, Value};
+use support::registry::{entry, registry, registry_of, runs_of, subjects, START_MS};
 use switchyard_engine::{Engine, EngineError, FakeClock, Location, RunFilter, StoreError};
+use switchyard_runtime::prelude::*;
 
 /// A database file of its own for one test, removed when dropped.
 struct TempDb(PathBuf);
@@ -140,6 +141,68 @@ fn refuses_a_corrupt_database_with_an_error() {
         panic!("expected an open error");
     };
     assert!(path.ends_with("engine.db"), "{path}");
+}
+
+/// A function whose configuration holds one CEL expression that does not compile.
+struct BrokenTrigger;
+
+impl Function for BrokenTrigger {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "broken-trigger",
+        triggers: &[Trigger::event_if("test/broken", "event.data.( ==")],
+        ..Config::DEFAULT
+    };
+
+    async fn run(_ctx: Context<Value>) -> Result<Value> {
+        Ok(Value::Null)
+    }
+}
+
+/// As [`BrokenTrigger`], with the broken expression as its concurrency key.
+struct BrokenKey;
+
+impl Function for BrokenKey {
+    type Event = Value;
+    type Output = Value;
+
+    const CONFIG: Config = Config {
+        id: "broken-key",
+        triggers: &[Trigger::event("test/broken")],
+        concurrency: Some(Concurrency::keyed(1, "event.data.(")),
+        ..Config::DEFAULT
+    };
+
+    async fn run(_ctx: Context<Value>) -> Result<Value> {
+        Ok(Value::Null)
+    }
+}
+
+#[test]
+fn refuses_to_start_with_an_expression_that_does_not_compile() {
+    let cases = [
+        (entry::<BrokenTrigger>(), "broken-trigger", "trigger `if`"),
+        (entry::<BrokenKey>(), "broken-key", "concurrency key"),
+    ];
+
+    for (entry, id, where_) in cases {
+        let registry = registry_of(vec![entry]);
+        let clock = FakeClock::new(START_MS);
+
+        let opened = Engine::open(Location::Memory, registry, Arc::new(clock));
+
+        let Err(error @ EngineError::Expression { .. }) = opened else {
+            panic!("{id}: expected an expression error");
+        };
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!("function `{id}` has a {where_}")),
+            "{message}"
+        );
+        assert!(message.contains("is not valid CEL"), "{message}");
+    }
 }
 
 #[tokio::test]

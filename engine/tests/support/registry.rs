@@ -687,7 +687,7 @@ impl Function for BookFor {
     }
 }
 
-fn entry<F: Function>() -> FunctionEntry {
+pub fn entry<F: Function>() -> FunctionEntry {
     FunctionEntry {
         config: Box::leak(Box::new(F::CONFIG)),
         feature: "test",
@@ -710,7 +710,7 @@ fn guarded_entry<F: Function>() -> FunctionEntry {
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<&'static Registry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        let functions: &'static [FunctionEntry] = Box::leak(Box::new([
+        registry_of(vec![
             entry::<OnFailure>(),
             entry::<Sequential>(),
             entry::<Flaky>(),
@@ -731,25 +731,30 @@ pub fn registry() -> &'static Registry {
             entry::<Keyed>(),
             entry::<Napper>(),
             entry::<Shared>(),
-        ]));
-        let mut by_id: Vec<(&'static str, usize)> = functions
-            .iter()
-            .enumerate()
-            .map(|(index, entry)| (entry.id(), index))
-            .collect();
-        by_id.sort();
-        let refs: Vec<&'static FunctionEntry> = functions.iter().collect();
-        let features = Box::leak(Box::new([Feature {
-            name: "test",
-            functions: Box::leak(refs.into_boxed_slice()),
-        }]));
-        Box::leak(Box::new(Registry::new(
-            functions,
-            features,
-            Box::leak(by_id.into_boxed_slice()),
-            "features/**/events/event-*.rs",
-        )))
+        ])
     })
+}
+
+/// A registry of exactly these functions, in one feature, leaked for the process's life.
+pub fn registry_of(entries: Vec<FunctionEntry>) -> &'static Registry {
+    let functions: &'static [FunctionEntry] = Box::leak(entries.into_boxed_slice());
+    let mut by_id: Vec<(&'static str, usize)> = functions
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| (entry.id(), index))
+        .collect();
+    by_id.sort();
+    let refs: Vec<&'static FunctionEntry> = functions.iter().collect();
+    let features = Box::leak(Box::new([Feature {
+        name: "test",
+        functions: Box::leak(refs.into_boxed_slice()),
+    }]));
+    Box::leak(Box::new(Registry::new(
+        functions,
+        features,
+        Box::leak(by_id.into_boxed_slice()),
+        "features/**/events/event-*.rs",
+    )))
 }
 
 /// A fresh in-memory engine on a fake clock at [`START_MS`].
