@@ -51,6 +51,12 @@ pub enum QueryError {
         /// The value given.
         value: String,
     },
+    /// The query string itself cannot be read, such as a parameter given twice.
+    #[error("invalid query string: {reason}")]
+    Unreadable {
+        /// What is wrong with it, naming the parameter where the parser can.
+        reason: String,
+    },
 }
 
 /// Reads a `limit` parameter; an empty or missing one is `default`.

@@ -297,6 +297,31 @@ async fn names_the_query_parameter_it_cannot_use() {
 }
 
 #[actix_web::test]
+async fn refuses_a_parameter_given_twice_naming_it() {
+    let (state, _) = app_with_engine(&[]);
+    let cases = [
+        (
+            "/api/engine/runs?status=completed&status=failed",
+            "`status`",
+        ),
+        ("/api/engine/runs?limit=5&limit=6", "`limit`"),
+        ("/api/engine/outbox?limit=5&limit=6", "`limit`"),
+    ];
+
+    for (uri, parameter) in cases {
+        let (status, _, answer) = send(&state, get(uri)).await;
+
+        assert_eq!(status, 400, "{uri}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("invalid query string"),
+            "{uri}: {message}"
+        );
+        assert!(message.contains(parameter), "{uri}: {message}");
+    }
+}
+
+#[actix_web::test]
 async fn answers_404_naming_an_unknown_run() {
     let (state, _) = app_with_engine(&[]);
 

@@ -19,7 +19,7 @@ use switchyard_engine::{Engine, EngineError};
 
 use super::{method_not_allowed, AppState};
 use crate::http_error::HttpError;
-use crate::runs::{self, RunView, DEFAULT_LIMIT};
+use crate::runs::{self, QueryError, RunView, DEFAULT_LIMIT};
 
 /// The query parameters of the listings; each is checked by [`crate::runs`].
 #[derive(Debug, Default, Deserialize)]
@@ -51,7 +51,7 @@ async fn list_runs(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, HttpError> {
-    let query = read_query(&request);
+    let query = read_query(&request)?;
     let filter = runs::filter(
         query.limit.as_deref(),
         query.status.as_deref(),
@@ -82,7 +82,7 @@ async fn list_events(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, HttpError> {
-    let query = read_query(&request);
+    let query = read_query(&request)?;
     let limit = runs::limit(query.limit.as_deref(), DEFAULT_LIMIT)?;
 
     let events = with_engine(&state, &request, move |engine| engine.events(limit)).await?;
@@ -94,7 +94,7 @@ async fn list_deliveries(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, HttpError> {
-    let query = read_query(&request);
+    let query = read_query(&request)?;
     let limit = runs::limit(query.limit.as_deref(), DEFAULT_LIMIT)?;
 
     let deliveries = with_engine(&state, &request, move |engine| {
@@ -108,11 +108,14 @@ async fn list_deliveries(
     Ok(HttpResponse::Ok().json(json!({ "deliveries": deliveries })))
 }
 
-/// The listing parameters; a query string that does not parse counts as empty.
-fn read_query(request: &HttpRequest) -> ListQuery {
+/// The listing parameters; a parameter given twice makes the query unreadable, rather than
+/// one of the two being picked or both dropped.
+fn read_query(request: &HttpRequest) -> Result<ListQuery, QueryError> {
     web::Query::<ListQuery>::from_query(request.query_string())
         .map(web::Query::into_inner)
-        .unwrap_or_default()
+        .map_err(|error| QueryError::Unreadable {
+            reason: error.to_string(),
+        })
 }
 
 /// Runs `read` on the engine off the server's threads, as it waits for the database.
