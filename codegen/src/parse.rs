@@ -507,6 +507,11 @@ fn option<T>(tokens: &[TokenTree], inner: fn(&[TokenTree]) -> Option<T>) -> Opti
 
 /// Reads `&[Trigger::event(..), Trigger::event_if(..), Trigger::cron(..)]`.
 fn triggers(tokens: &[TokenTree]) -> Option<Vec<ParsedTrigger>> {
+    slice_of(tokens, trigger)
+}
+
+/// Reads a slice literal `&[a, b, ..]` (a trailing comma allowed), each element by `element`.
+fn slice_of<T>(tokens: &[TokenTree], element: fn(&[TokenTree]) -> Option<T>) -> Option<Vec<T>> {
     let [TokenTree::Punct(and), TokenTree::Group(list)] = tokens else {
         return None;
     };
@@ -519,7 +524,7 @@ fn triggers(tokens: &[TokenTree]) -> Option<Vec<ParsedTrigger>> {
     if chunks.last().is_some_and(|chunk| chunk.is_empty()) {
         chunks.pop();
     }
-    chunks.into_iter().map(trigger).collect()
+    chunks.into_iter().map(element).collect()
 }
 
 fn trigger(tokens: &[TokenTree]) -> Option<ParsedTrigger> {
@@ -542,19 +547,7 @@ fn trigger(tokens: &[TokenTree]) -> Option<ParsedTrigger> {
 
 /// Reads `&[Cancel::event(..), Cancel::event_if(..).timeout(..), ..]`.
 fn cancels(tokens: &[TokenTree]) -> Option<Vec<ParsedCancel>> {
-    let [TokenTree::Punct(and), TokenTree::Group(list)] = tokens else {
-        return None;
-    };
-    if and.as_char() != '&' || list.delimiter() != Delimiter::Bracket {
-        return None;
-    }
-
-    let elements: Vec<TokenTree> = list.stream().into_iter().collect();
-    let mut chunks = split_commas(&elements);
-    if chunks.last().is_some_and(|chunk| chunk.is_empty()) {
-        chunks.pop();
-    }
-    chunks.into_iter().map(cancel).collect()
+    slice_of(tokens, cancel)
 }
 
 /// Reads one `Cancel::event(..)` or `Cancel::event_if(..)`, with an optional

@@ -380,20 +380,8 @@ impl Engine {
             self.settle_step(tx, parent, step, &json!({"error": memo}), now)?;
         }
 
-        let cancelled = json!({
-            "name": FUNCTION_CANCELLED_EVENT,
-            "id": run.id,
-            "ts": now,
-            "user": {},
-            "data": {
-                "function_id": format!("{}-{}", self.inner.app_id, run.function_id),
-                "run_id": run.id,
-                "event": run.event,
-                "events": [run.event],
-                "error": error,
-                "_inngest": {"status": "cancelled"},
-            },
-        });
+        let cancelled =
+            self.run_ended_event(FUNCTION_CANCELLED_EVENT, "cancelled", run, &error, now);
         self.store_event(tx, cancelled, now)?;
         Ok(())
     }
@@ -1045,8 +1033,23 @@ impl Engine {
         if callee.is_some_and(Callee::handles_failures) {
             return Ok(());
         }
-        let failed = json!({
-            "name": FUNCTION_FAILED_EVENT,
+        let failed = self.run_ended_event(FUNCTION_FAILED_EVENT, "failed", run, &error, now);
+        self.store_event(tx, failed, now)?;
+        Ok(())
+    }
+
+    /// The event Inngest emits when `run` ends without completing (`inngest/function.failed`
+    /// or `inngest/function.cancelled`), in Inngest's payload shape.
+    fn run_ended_event(
+        &self,
+        name: &str,
+        status: &str,
+        run: &RunRow,
+        error: &Value,
+        now: i64,
+    ) -> Value {
+        json!({
+            "name": name,
             "id": run.id,
             "ts": now,
             "user": {},
@@ -1056,11 +1059,9 @@ impl Engine {
                 "event": run.event,
                 "events": [run.event],
                 "error": error,
-                "_inngest": {"status": "failed"},
+                "_inngest": {"status": status},
             },
-        });
-        self.store_event(tx, failed, now)?;
-        Ok(())
+        })
     }
 
     fn now(&self) -> i64 {

@@ -102,6 +102,18 @@ impl Outbox {
         self.lock().deliveries.iter().cloned().collect()
     }
 
+    /// The latest `limit` deliveries kept, newest first.
+    pub fn latest(&self, limit: usize) -> Vec<Delivery> {
+        let entries = self.lock();
+        entries
+            .deliveries
+            .iter()
+            .rev()
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while pushing cannot leave the list half-written, so a poisoned lock is
         // still safe to use.
@@ -145,6 +157,8 @@ mod tests {
                 "user4@example.com"
             ]
         );
+        let latest: Vec<String> = outbox.latest(2).into_iter().map(|d| d.to).collect();
+        assert_eq!(latest, ["user4@example.com", "user3@example.com"]);
     }
 
     #[test]

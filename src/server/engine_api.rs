@@ -97,11 +97,9 @@ async fn list_deliveries(
     let query = read_query(&request)?;
     let limit = runs::limit(query.limit.as_deref(), DEFAULT_LIMIT)?;
 
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let deliveries = with_engine(&state, &request, move |engine| {
-        let mut deliveries = engine.outbox().entries();
-        deliveries.reverse();
-        deliveries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(deliveries)
+        Ok(engine.outbox().latest(limit))
     })
     .await?;
 
