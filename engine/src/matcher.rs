@@ -55,6 +55,42 @@ pub fn expression_key(expression: &str, event: &Value) -> String {
     }
 }
 
+/// How many compiled expressions [`compiled`] keeps; past it the cache starts over, so that
+/// `wait_for_event` expressions with values written into them cannot grow it without end.
+const COMPILED_LIMIT: usize = 1024;
+
+/// A compiled expression with the variable paths it reads.
+type Compiled = (cel::Program, Vec<Vec<String>>);
+
+/// `expression` compiled, from a process-wide cache: the same trigger, key and cancel
+/// expressions are evaluated for every event, and compiling is most of their cost. `None`
+/// when it does not compile.
+fn compiled(expression: &str) -> Option<std::sync::Arc<Compiled>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Compiled>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(found) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(expression)
+    {
+        return Some(Arc::clone(found));
+    }
+
+    let program = cel::Program::compile(expression).ok()?;
+    let mut paths = Vec::new();
+    select_paths(program.expression(), &mut paths);
+    let entry = Arc::new((program, paths));
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() >= COMPILED_LIMIT {
+        cache.clear();
+    }
+    cache.insert(expression.to_owned(), Arc::clone(&entry));
+    Some(entry)
+}
+
 /// Why a CEL expression does not compile, or `None` when it does.
 pub fn expression_error(expression: &str) -> Option<String> {
     cel::Program::compile(expression)
@@ -65,9 +101,7 @@ pub fn expression_error(expression: &str) -> Option<String> {
 /// Runs a CEL expression with missing fields read as null; `None` if it does not compile
 /// or fails to evaluate.
 fn evaluate(expression: &str, variables: &[(&str, &Value)]) -> Option<cel::Value> {
-    let program = cel::Program::compile(expression).ok()?;
-    let mut paths = Vec::new();
-    select_paths(program.expression(), &mut paths);
+    let (program, paths) = &*compiled(expression)?;
 
     let mut context = cel::Context::default();
     for (name, value) in variables {
