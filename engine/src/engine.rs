@@ -819,15 +819,8 @@ impl Engine {
                     let error = json!({"name": error.name(), "message": error.message()});
                     self.finish(tx, run, Some(callee), Err(error), now)?;
                 } else {
-                    let retry_after = result_retry_after(error);
-                    let delay = retry_delay(item.attempt, retry_after);
-                    let retry = call_item(
-                        &run.id,
-                        now + millis(delay),
-                        item.step_id.clone(),
-                        item.attempt + 1,
-                    );
-                    tx.enqueue(&retry)?;
+                    let delay = retry_delay(item.attempt, result_retry_after(error));
+                    enqueue_retry(tx, &run.id, item, delay, now)?;
                     tx.update_run(&run.id, "queued", item.attempt, (None, None), now)?;
                     info!(
                         function = %callee.id(),
@@ -872,13 +865,7 @@ impl Engine {
                 }
                 OpCode::StepError if item.attempt + 1 < max_attempts(*callee) => {
                     let delay = retry_delay(item.attempt, op.retry_after);
-                    let retry = call_item(
-                        &run.id,
-                        now + millis(delay),
-                        item.step_id.clone(),
-                        item.attempt + 1,
-                    );
-                    tx.enqueue(&retry)?;
+                    enqueue_retry(tx, &run.id, item, delay, now)?;
                     status = "queued";
                     info!(
                         function = %function,
@@ -1165,6 +1152,24 @@ fn invoked_event(id: &str, data: Value, now: i64) -> Value {
         "ts": now,
         "user": {},
     })
+}
+
+/// Queues the next attempt of the call `item` of run `run_id`, due after `delay`.
+fn enqueue_retry(
+    tx: &Tx<'_>,
+    run_id: &str,
+    item: &QueueItem,
+    delay: Duration,
+    now: i64,
+) -> Result<(), StoreError> {
+    let retry = call_item(
+        run_id,
+        now + millis(delay),
+        item.step_id.clone(),
+        item.attempt + 1,
+    );
+    tx.enqueue(&retry)?;
+    Ok(())
 }
 
 fn max_attempts(callee: Callee<'_>) -> u32 {

@@ -70,15 +70,7 @@ pub type Handler = fn(Invocation) -> BoxFuture<'static, Result<Value>>;
 /// event cannot fix it.
 pub fn erase<F: Function>(invocation: Invocation) -> BoxFuture<'static, Result<Value>> {
     Box::pin(async move {
-        let event = typed_event::<F::Event>(invocation.event)?;
-        let ctx = Context {
-            event,
-            events: invocation.events,
-            run_id: invocation.run_id,
-            attempt: invocation.attempt,
-            step: invocation.step,
-            outbox: invocation.outbox,
-        };
+        let ctx = typed_context::<F::Event>(invocation)?;
 
         let output = F::run(ctx).await?;
 
@@ -93,17 +85,21 @@ pub fn erase<F: Function>(invocation: Invocation) -> BoxFuture<'static, Result<V
 /// An event that is not a `function.failed` payload is a non-retriable error.
 pub fn erase_failure<F: Function>(invocation: Invocation) -> BoxFuture<'static, Result<Value>> {
     Box::pin(async move {
-        let event = typed_event::<FunctionFailed>(invocation.event)?;
-        let ctx = Context {
-            event,
-            events: invocation.events,
-            run_id: invocation.run_id,
-            attempt: invocation.attempt,
-            step: invocation.step,
-            outbox: invocation.outbox,
-        };
+        let ctx = typed_context::<FunctionFailed>(invocation)?;
 
         F::on_failure(ctx).await
+    })
+}
+
+/// The context a handler gets: the invocation with its event's data typed as `T`.
+fn typed_context<T: DeserializeOwned>(invocation: Invocation) -> Result<Context<T>> {
+    Ok(Context {
+        event: typed_event(invocation.event)?,
+        events: invocation.events,
+        run_id: invocation.run_id,
+        attempt: invocation.attempt,
+        step: invocation.step,
+        outbox: invocation.outbox,
     })
 }
 
